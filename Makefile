@@ -1,0 +1,90 @@
+# trace-map-iter build.  `make` builds build/trace-map-iter; `make test` runs
+# every test (root, real kernel); `make bench` runs the benchmarks.
+# V=1 shows full commands.
+
+BUILD      ?= build
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+CXX        ?= g++
+ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/;s/riscv64/riscv/;s/s390x/s390/')
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+
+CXXFLAGS   ?= -O2 -g
+CXXFLAGS   += -std=c++20 -Wall -Wextra -Wno-missing-field-initializers -I$(BUILD) -Ibpf -Iuser
+LDLIBS     := -lbpf -lelf -lz -lfmt -lcrypto
+BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf
+
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+LIB_SRCS   := $(filter-out user/main.cpp,$(wildcard user/*.cpp))
+LIB_OBJS   := $(patsubst user/%.cpp,$(BUILD)/user/%.o,$(LIB_SRCS))
+UNIT_SRCS  := $(wildcard tests/unit/*.cpp)
+INTEG_SRCS := $(wildcard tests/integration/*.cpp)
+TEST_COMMON:= $(wildcard tests/common/*.cpp)
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: all test unit integration bench demo clean
+.SECONDARY:
+
+all: $(BUILD)/trace-map-iter
+
+$(BUILD) $(BUILD)/user $(BUILD)/tests:
+	$(Q)mkdir -p $@
+
+$(BUILD)/vmlinux.h: | $(BUILD)
+	$(call msg,VMLINUX,$@)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(wildcard bpf/*.h) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(BUILD)/user/%.o: user/%.cpp $(wildcard user/*.hpp) bpf/trace_map_iter.h $(SKELS) | $(BUILD)/user
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(BUILD)/libtmi.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/trace-map-iter: $(BUILD)/user/main.o $(BUILD)/libtmi.a
+	$(call msg,LINK,$@)
+	$(Q)$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/unit_tests: $(UNIT_SRCS) $(TEST_COMMON) $(BUILD)/libtmi.a $(wildcard tests/common/*.hpp) | $(BUILD)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CXX) $(CXXFLAGS) -Itests $(UNIT_SRCS) $(TEST_COMMON) $(BUILD)/libtmi.a $(LDLIBS) -lgtest -lgtest_main -pthread -o $@
+
+$(BUILD)/tests/integration_tests: $(INTEG_SRCS) $(TEST_COMMON) $(BUILD)/libtmi.a $(wildcard tests/common/*.hpp) | $(BUILD)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CXX) $(CXXFLAGS) -Itests $(INTEG_SRCS) $(TEST_COMMON) $(BUILD)/libtmi.a $(LDLIBS) -lgtest -lgtest_main -pthread -o $@
+
+$(BUILD)/bench: tests/bench/bench.cpp $(TEST_COMMON) $(BUILD)/libtmi.a | $(BUILD)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CXX) $(CXXFLAGS) -Itests $< $(TEST_COMMON) $(BUILD)/libtmi.a $(LDLIBS) -pthread -o $@
+
+test: all $(BUILD)/tests/unit_tests $(BUILD)/tests/integration_tests
+	$(Q)scripts/run-tests.sh $(BUILD)
+
+bench: all $(BUILD)/bench
+	$(Q)scripts/prepare-host.sh
+	$(Q)$(BUILD)/bench $(BUILD)/trace-map-iter
+
+demo: all
+	$(Q)scripts/prepare-host.sh
+	$(Q)$(BUILD)/trace-map-iter demo
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Event structs shared by the BPF programs and the C++ userspace.
+ * Only fixed-width types: both sides compile this header.
+ */
+#ifndef TRACE_MAP_ITER_H
+#define TRACE_MAP_ITER_H
+
+#define TMI_COMM_LEN 16
+/* Keys up to this many bytes are recorded whole; longer ones are cut and
+ * flagged TMI_F_KEY_TRUNCATED. */
+#define TMI_MAX_KEY 512
+
+/* bpf(2) commands we trace (values from uapi/linux/bpf.h). */
+#define TMI_CMD_GET_NEXT_KEY 4
+#define TMI_CMD_LOOKUP_BATCH 24
+#define TMI_CMD_LOOKUP_AND_DELETE_BATCH 25
+
+/* Event flags. */
+#define TMI_F_CURSOR_NULL   (1u << 0) /* get_next_key with key == NULL, or batch with in_batch == NULL */
+#define TMI_F_KEY_TRUNCATED (1u << 1) /* key_size > TMI_MAX_KEY: keys[] hold the first TMI_MAX_KEY bytes */
+
+/*
+ * One traced bpf() call, emitted at syscall exit.
+ *
+ * The record is this header followed directly (at offset
+ * sizeof(struct tmi_event)) by n_keys keys of key_len bytes each: the cursor
+ * key (absent when TMI_F_CURSOR_NULL), then the returned next key (present
+ * only for get_next_key with ret == 0). Batch calls carry no keys;
+ * batch_count is the number of entries the kernel returned.
+ */
+struct tmi_event {
+	__u64 ts_ns;      /* bpf_ktime_get_ns() at syscall exit */
+	__u64 latency_ns; /* exit - enter */
+	__u32 pid;        /* tgid */
+	__u32 tid;
+	__u32 map_id;
+	__u32 map_type;
+	__u32 key_size;   /* the map's key_size */
+	__u16 key_len;    /* bytes recorded per key: min(key_size, TMI_MAX_KEY) */
+	__u16 flags;
+	__s32 ret;        /* 0 or -ENOENT (other errors are not reported) */
+	__u32 batch_count;
+	__u16 cmd;
+	__u16 cpu;
+	__u16 n_keys;
+	__u16 _pad;
+	char comm[TMI_COMM_LEN];
+};
+
+/* Indices of the per-CPU counters in the `counters` array map. */
+enum tmi_counter {
+	TMI_CNT_CALLS = 0,     /* calls that matched the filters and completed */
+	TMI_CNT_LOST,          /* events that could not be written to the ring buffer */
+	TMI_CNT_NO_SLOT,       /* calls whose enter state could not be stored (counted as lost too) */
+	TMI_CNT_FAILED,        /* calls that failed with an error other than ENOENT (not reported) */
+	TMI_CNT_MAX,
+};
+
+#endif /* TRACE_MAP_ITER_H */

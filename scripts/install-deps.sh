@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package trace-map-iter needs to build, test and bench.
+# Idempotent; run as root. Exits non-zero when apt fails.
+set -euo pipefail
+
+packages=(
+  build-essential make pkg-config
+  clang llvm                       # clang -target bpf, llvm-strip
+  libbpf-dev libelf-dev zlib1g-dev # libbpf + its link deps
+  bpftool                          # vmlinux.h, skeletons, bench baseline
+  libcli11-dev libfmt-dev          # CLI, formatting
+  libssl-dev                       # SHA-256 (OpenSSL EVP)
+  nlohmann-json3-dev               # parsing dump files and traced JSON
+  libgtest-dev googletest          # unit + integration tests
+  linux-libc-dev
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "error: install-deps: must run as root" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${packages[@]}"

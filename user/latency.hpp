@@ -1,0 +1,40 @@
+// latency.hpp: a bounded-memory latency histogram.
+//
+// Values are kept in log-linear buckets (64 sub-buckets per power of two,
+// exact below 128 ns), so a percentile is exact to within 1/64 (1.6%) of
+// its value whatever the run length; max and count are exact. log2_buckets()
+// gives the coarse power-of-two view printed like libbpf-tools'
+// print_log2_hist. Contract: pure; counts in both views add up to count().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace tmi {
+
+struct Log2Bucket {
+	uint64_t lo, hi, count; // values in [lo, hi]
+};
+
+class LatencyHist {
+public:
+	void add(uint64_t ns);
+	void merge(const LatencyHist &o);
+	uint64_t count() const { return count_; }
+	uint64_t max() const { return max_; }
+	uint64_t sum() const { return sum_; }
+	// Smallest bucket upper bound with at least p% of values at or below it,
+	// capped at max(); 0 when empty. p in [0, 100].
+	uint64_t percentile(double p) const;
+	// Non-empty power-of-two buckets, ascending: [0,1], [2,3], [4,7], ...
+	std::vector<Log2Bucket> log2_buckets() const;
+
+private:
+	static size_t index_of(uint64_t v);
+	static uint64_t upper_of(size_t idx);
+	std::vector<uint64_t> buckets_;
+	uint64_t count_ = 0, max_ = 0, sum_ = 0;
+};
+
+} // namespace tmi

@@ -1,0 +1,9 @@
+// signals.hpp: SIGINT and SIGTERM set one flag; loops poll it.
+#pragma once
+
+namespace tmi {
+
+void install_stop_handlers();
+bool stop_requested();
+
+} // namespace tmi
