@@ -10,29 +10,34 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
 /*
  * fd -> struct file -> struct bpf_map for the current task.
  *
- * files_struct->fdt and fdtable->{max_fds,fd} have been stable since 2.6;
- * file->private_data holds the struct bpf_map for map fds
- * (kernel/bpf/syscall.c: bpf_map_new_fd -> anon_inode_getfd(..., map, ...)).
- * A non-map fd yields garbage here: that is harmless, because the syscall
- * then fails with EBADF/EINVAL and the exit program discards the call.
+ * Direct loads through BTF pointers (bpf_get_current_task_btf, and the
+ * bpf_rdonly_cast kfunc for the pointers we read) compile to exception-table
+ * protected loads: a few ns each, where every bpf_probe_read_kernel is a
+ * helper call. Only fds[fd] needs the helper (variable index into a plain
+ * pointer array). files_struct->fdt and fdtable->{max_fds,fd} have been
+ * stable since 2.6; file->private_data holds the struct bpf_map for map fds
+ * (kernel/bpf/syscall.c: bpf_map_new_fd). A non-map fd yields garbage here:
+ * harmless, because the syscall then fails with EBADF/EINVAL and the exit
+ * program discards the call.
  */
 static __always_inline struct bpf_map *tmi_fd_to_map(__u32 fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
-	struct file *file = NULL;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	struct file *file = NULL, *f;
 
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd >= fdt->max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	bpf_probe_read_kernel(&file, sizeof(file), &fdt->fd[fd]);
 	if (!file)
 		return NULL;
-	return BPF_CORE_READ(file, private_data);
+	f = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
+	return bpf_rdonly_cast(f->private_data, bpf_core_type_id_kernel(struct bpf_map));
 }
 
 /*
@@ -44,5 +49,28 @@ struct bpf_htab___tmi {
 	u32 n_buckets;
 	u32 hashrnd;
 } __attribute__((preserve_access_index));
+
+/*
+ * bpf(2)'s syscall number and argument registers for the raw sys_enter
+ * tracepoint, which passes the user's pt_regs (arch/x86/entry/syscall_64.c,
+ * arch/arm64/kernel/syscall.c). PT_REGS_PARM*_SYSCALL pick orig_x0 on arm64.
+ */
+#if defined(__TARGET_ARCH_x86)
+#define TMI_NR_BPF 321
+#define TMI_SYSCALL_NR(regs) ((regs)->orig_ax)
+#elif defined(__TARGET_ARCH_arm64)
+#define TMI_NR_BPF 280
+#define TMI_SYSCALL_NR(regs) ((regs)->syscallno)
+#elif defined(__TARGET_ARCH_riscv)
+#define TMI_NR_BPF 280
+#define TMI_SYSCALL_NR(regs) ((regs)->a7)
+#else
+#error "add bpf(2)'s syscall number for this architecture"
+#endif
+
+static __always_inline struct pt_regs *tmi_syscall_regs(__u64 regs)
+{
+	return bpf_rdonly_cast((void *)regs, bpf_core_type_id_kernel(struct pt_regs));
+}
 
 #endif /* TMI_CORE_FIXES_BPF_H */

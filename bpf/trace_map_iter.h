@@ -19,6 +19,11 @@
 /* Event flags. */
 #define TMI_F_CURSOR_NULL   (1u << 0) /* get_next_key with key == NULL, or batch with in_batch == NULL */
 #define TMI_F_KEY_TRUNCATED (1u << 1) /* key_size > TMI_MAX_KEY: keys[] hold the first TMI_MAX_KEY bytes */
+/* The cursor was not copied: it is the buffer into which this thread's
+ * previous call (a successful get_next_key on the same map) returned its
+ * key, so it holds that key unless the program rewrote it in between.
+ * Never set with the exact_cursor setting. */
+#define TMI_F_CURSOR_IS_LAST (1u << 2)
 
 /*
  * One traced bpf() call, emitted at syscall exit.

@@ -1,6 +1,6 @@
 // cmd_trace.cpp: `trace-map-iter [--map-id ID]... [--map-name NAME]...
 // [--pinned PATH]... [-p PID] [-d SEC] [-i SEC] [-j] [--order MODE]
-// [--ringbuf-size BYTES] [-v]`: the default command.
+// [--ringbuf-size BYTES] [--exact-cursor] [--probe KIND] [-v]`: the default command.
 //
 // Resolves the selected maps (read-only), starts a TraceSession, prints the
 // "Tracing" line to stderr once every probe is attached, and runs until
@@ -40,6 +40,12 @@ public:
 		app.add_option("--order", order_, "Walk order recording: none, fingerprint (sha256), full")
 			->check(CLI::IsMember({"none", "fingerprint", "full"}));
 		app.add_option("--ringbuf-size", ringbuf_, "Ring buffer bytes (power of two)");
+		app.add_flag("--exact-cursor", exact_cursor_,
+			     "Copy every cursor key, even the buffer the previous call returned into "
+			     "(~0.1 us more per call; see README)");
+		app.add_option("--probe", probe_, "Probe pair: tracepoint (syscalls:sys_*_bpf) or raw_tp "
+			       "(raw sys_enter/sys_exit: cheaper per bpf() call, runs on every syscall)")
+			->check(CLI::IsMember({"tracepoint", "raw_tp"}));
 		app.add_flag("-v,--verbose", verbose_, "libbpf debug output");
 		app_ = &app;
 	}
@@ -55,6 +61,8 @@ public:
 		cfg.pid = pid_;
 		cfg.ringbuf_bytes = ringbuf_;
 		cfg.verbose = verbose_;
+		cfg.exact_cursor = exact_cursor_;
+		cfg.probe = probe_ == "raw_tp" ? ProbeKind::RawTracepoint : ProbeKind::Tracepoint;
 		auto labels = select_maps(cfg);
 		auto out = json_ ? make_json_output(stdout) : make_text_output(stdout, stderr);
 
@@ -131,8 +139,9 @@ private:
 	std::vector<std::string> names_, pinned_;
 	uint32_t pid_ = 0;
 	double duration_ = 0, interval_ = 0;
-	bool json_ = false, verbose_ = false;
+	bool json_ = false, verbose_ = false, exact_cursor_ = false;
 	std::string order_ = "fingerprint";
+	std::string probe_ = "tracepoint";
 	uint64_t ringbuf_ = 16u << 20;
 };
 

@@ -41,7 +41,8 @@ std::optional<CallEvent> decode_event(const void *data, size_t len)
 
 	const char *keys = static_cast<const char *>(data) + sizeof(hdr);
 	unsigned idx = 0;
-	bool has_cursor = !(hdr.flags & TMI_F_CURSOR_NULL);
+	ev.cursor_is_last = hdr.flags & TMI_F_CURSOR_IS_LAST;
+	bool has_cursor = !(hdr.flags & (TMI_F_CURSOR_NULL | TMI_F_CURSOR_IS_LAST));
 	if (ev.is_batch()) {
 		if (hdr.n_keys != 0)
 			return std::nullopt;
@@ -78,8 +79,9 @@ std::string encode_event(const CallEvent &ev)
 	hdr.ret = ev.ret;
 	hdr.batch_count = ev.batch_count;
 	hdr.cpu = ev.cpu;
-	bool null_cursor = ev.is_batch() ? ev.batch_start : !ev.cursor;
-	hdr.flags = (null_cursor ? TMI_F_CURSOR_NULL : 0) | (ev.key_truncated ? TMI_F_KEY_TRUNCATED : 0);
+	bool null_cursor = ev.is_batch() ? ev.batch_start : ev.walk_start();
+	hdr.flags = (null_cursor ? TMI_F_CURSOR_NULL : 0) |
+		    (ev.cursor_is_last ? TMI_F_CURSOR_IS_LAST : 0) | (ev.key_truncated ? TMI_F_KEY_TRUNCATED : 0);
 	std::string keys;
 	if (ev.cursor)
 		keys += *ev.cursor;

@@ -25,11 +25,14 @@ struct CallEvent {
 	bool key_truncated = false;
 	std::string comm;
 	std::optional<Bytes> cursor;    // get_next_key; absent: NULL cursor (walk start)
+	bool cursor_is_last = false;    // get_next_key: cursor not copied, it is the
+	                                // buffer this thread's previous call returned into
 	bool batch_start = false;       // batch call with in_batch == NULL
 	std::optional<Bytes> next_key;  // absent: ENOENT, or batch call
 	bool next_key_unreadable = false; // ret == 0 but the key could not be copied
 
 	bool is_batch() const { return cmd != Cmd::GetNextKey; }
+	bool walk_start() const { return !is_batch() && !cursor && !cursor_is_last; }
 	bool at_end() const { return ret != 0; }
 	uint64_t enter_ns() const { return ts_ns - latency_ns; }
 };

@@ -67,8 +67,9 @@ std::unique_ptr<Tracer> Tracer::start(const TraceConfig &cfg, Handler handler)
 	g_verbose = cfg.verbose;
 	libbpf_set_print(libbpf_print);
 	ensure_tracefs();
-	if (!tracepoint_exists("syscalls", "sys_enter_bpf") ||
-	    !tracepoint_exists("syscalls", "sys_exit_bpf"))
+	if (cfg.probe == ProbeKind::Tracepoint &&
+	    (!tracepoint_exists("syscalls", "sys_enter_bpf") ||
+	     !tracepoint_exists("syscalls", "sys_exit_bpf")))
 		throw Error("can't trace: tracepoints syscalls:sys_{enter,exit}_bpf are missing "
 			    "(kernel built without CONFIG_FTRACE_SYSCALLS)");
 	if (!valid_ringbuf_size(cfg.ringbuf_bytes))
@@ -85,6 +86,12 @@ std::unique_ptr<Tracer> Tracer::start(const TraceConfig &cfg, Handler handler)
 	skel->rodata->targ_tgid = cfg.pid;
 	skel->rodata->all_maps = cfg.map_ids.empty();
 	skel->rodata->wakeup_bytes = cfg.ringbuf_bytes / 2;
+	skel->rodata->exact_cursor = cfg.exact_cursor;
+	bool raw = cfg.probe == ProbeKind::RawTracepoint;
+	bpf_program__set_autoload(skel->progs.tmi_enter, !raw);
+	bpf_program__set_autoload(skel->progs.tmi_exit, !raw);
+	bpf_program__set_autoload(skel->progs.tmi_raw_enter, raw);
+	bpf_program__set_autoload(skel->progs.tmi_raw_exit, raw);
 	if (int err = bpf_map__set_max_entries(skel->maps.events, cfg.ringbuf_bytes))
 		throw sys_error("can't size the ring buffer", err);
 	if (int err = tracer_bpf__load(skel))
@@ -101,7 +108,8 @@ std::unique_ptr<Tracer> Tracer::start(const TraceConfig &cfg, Handler handler)
 	if (!impl->ring)
 		throw sys_error("can't create ring buffer reader", errno);
 	if (int err = tracer_bpf__attach(skel))
-		throw sys_error("can't attach to syscalls:sys_{enter,exit}_bpf", err);
+		throw sys_error(raw ? "can't attach to raw tracepoints sys_enter/sys_exit"
+				    : "can't attach to syscalls:sys_{enter,exit}_bpf", err);
 	impl->attached = true;
 	return std::unique_ptr<Tracer>(new Tracer(std::move(impl)));
 }

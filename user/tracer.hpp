@@ -18,11 +18,16 @@
 
 namespace tmi {
 
+// Which probe pair feeds the tracer (README "Probes" has the measured trade).
+enum class ProbeKind { Tracepoint, RawTracepoint };
+
 struct TraceConfig {
+	ProbeKind probe = ProbeKind::Tracepoint;
 	std::vector<uint32_t> map_ids; // empty = every map
 	uint32_t pid = 0;              // 0 = every process
 	uint64_t ringbuf_bytes = 16u << 20;
 	bool verbose = false;          // libbpf debug output
+	bool exact_cursor = false;     // copy every cursor (TMI_F_CURSOR_IS_LAST off)
 };
 
 struct KernelCounters {

@@ -62,11 +62,12 @@ void WalkTracker::on_get_next_key(const CallEvent &ev)
 	auto it = open_.find(key);
 	Open *o = it == open_.end() ? nullptr : it->second.get();
 
-	bool continues = o && ev.cursor && o->have_last && *ev.cursor == o->last_key;
+	bool continues = o && o->have_last &&
+			 (ev.cursor_is_last || (ev.cursor && *ev.cursor == o->last_key));
 	if (!continues) {
 		if (o)
 			end(key, false);
-		o = &start(ev, false, ev.cursor.has_value());
+		o = &start(ev, false, !ev.walk_start());
 	}
 
 	Walk &w = o->walk;

@@ -1,0 +1,202 @@
+// helpers.cpp: see helpers.hpp.
+#include "common/helpers.hpp"
+
+#include <bpf/bpf.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+namespace tmi::testing {
+
+std::string tool_path()
+{
+	const char *p = getenv("TMI_BIN");
+	return p ? p : "build/trace-map-iter";
+}
+
+bool in_ci()
+{
+	const char *ci = getenv("CI");
+	return ci && *ci && std::string(ci) != "false" && std::string(ci) != "0";
+}
+
+UniqueFd create_map(uint32_t type, uint32_t key_size, uint32_t value_size, uint32_t max_entries,
+		    uint32_t flags, const char *name)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = flags);
+	int fd = bpf_map_create(static_cast<bpf_map_type>(type), name, key_size, value_size,
+				max_entries, &opts);
+	if (fd < 0)
+		throw std::runtime_error(std::string("bpf_map_create: ") + strerror(errno));
+	return UniqueFd(fd);
+}
+
+uint32_t map_id(int fd)
+{
+	bpf_map_info info{};
+	uint32_t len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		throw std::runtime_error("bpf_obj_get_info_by_fd failed");
+	return info.id;
+}
+
+Bytes make_key(uint64_t i, uint32_t key_size)
+{
+	Bytes k(key_size, '\0');
+	for (uint32_t b = 0; b < key_size; b++)
+		k[b] = b < 8 ? char((i >> (8 * b)) & 0xff) : char(0xa5 ^ b);
+	return k;
+}
+
+void put(int fd, const Bytes &key, const Bytes &value)
+{
+	if (bpf_map_update_elem(fd, key.data(), value.data(), BPF_ANY))
+		throw std::runtime_error(std::string("bpf_map_update_elem: ") + strerror(errno));
+}
+
+std::vector<Bytes> walk_keys(int fd, uint32_t key_size)
+{
+	std::vector<Bytes> order;
+	Bytes key(key_size, '\0');
+	void *prev = nullptr;
+	while (bpf_map_get_next_key(fd, prev, key.data()) == 0) {
+		order.push_back(key);
+		prev = key.data();
+	}
+	if (errno != ENOENT)
+		throw std::runtime_error(std::string("get_next_key: ") + strerror(errno));
+	return order;
+}
+
+Child::Child(const std::vector<std::string> &argv)
+{
+	int out[2], err[2];
+	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+		throw std::runtime_error("pipe failed");
+	pid_ = fork();
+	if (pid_ < 0)
+		throw std::runtime_error("fork failed");
+	if (pid_ == 0) {
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		std::vector<char *> args;
+		for (auto &a : argv)
+			args.push_back(const_cast<char *>(a.c_str()));
+		args.push_back(nullptr);
+		execv(args[0], args.data());
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	out_fd_.reset(out[0]);
+	err_fd_.reset(err[0]);
+}
+
+Child::~Child()
+{
+	if (status_ == -1 && pid_ > 0) {
+		kill(pid_, SIGKILL);
+		waitpid(pid_, nullptr, 0);
+	}
+}
+
+void Child::pump(int timeout_ms)
+{
+	pollfd fds[2] = {{out_fd_.get(), POLLIN, 0}, {err_fd_.get(), POLLIN, 0}};
+	int nfds = 0;
+	pollfd *live[2];
+	for (auto &f : fds)
+		if (f.fd >= 0)
+			live[nfds++] = &f;
+	if (!nfds)
+		return;
+	pollfd set[2];
+	for (int i = 0; i < nfds; i++)
+		set[i] = *live[i];
+	if (poll(set, nfds, timeout_ms) <= 0)
+		return;
+	for (int i = 0; i < nfds; i++) {
+		if (!(set[i].revents & (POLLIN | POLLHUP)))
+			continue;
+		char buf[65536];
+		ssize_t n = read(set[i].fd, buf, sizeof(buf));
+		bool is_out = set[i].fd == out_fd_.get();
+		if (n > 0)
+			(is_out ? out_ : err_).append(buf, n);
+		else
+			(is_out ? out_fd_ : err_fd_).reset();
+	}
+}
+
+bool Child::wait_for_stderr_line(const std::string &prefix, std::chrono::milliseconds timeout)
+{
+	auto deadline = std::chrono::steady_clock::now() + timeout;
+	while (std::chrono::steady_clock::now() < deadline) {
+		size_t pos = err_scanned_;
+		while (true) {
+			size_t nl = err_.find('\n', pos);
+			if (nl == std::string::npos)
+				break;
+			if (err_.compare(pos, prefix.size(), prefix) == 0) {
+				err_scanned_ = nl + 1;
+				return true;
+			}
+			pos = nl + 1;
+		}
+		err_scanned_ = pos;
+		if (!out_fd_.valid() && !err_fd_.valid())
+			return false;
+		pump(50);
+	}
+	return false;
+}
+
+void Child::signal(int sig) { kill(pid_, sig); }
+
+int Child::wait(std::chrono::milliseconds timeout)
+{
+	auto deadline = std::chrono::steady_clock::now() + timeout;
+	while (out_fd_.valid() || err_fd_.valid()) {
+		if (std::chrono::steady_clock::now() > deadline) {
+			kill(pid_, SIGKILL);
+			deadline += std::chrono::hours(1);
+		}
+		pump(50);
+	}
+	int st = 0;
+	waitpid(pid_, &st, 0);
+	status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return status_;
+}
+
+RunResult run_tool(const std::vector<std::string> &args)
+{
+	std::vector<std::string> argv{tool_path()};
+	argv.insert(argv.end(), args.begin(), args.end());
+	Child c(argv);
+	int code = c.wait();
+	return {code, c.out(), c.err()};
+}
+
+std::vector<std::string> split_lines(const std::string &s)
+{
+	std::vector<std::string> lines;
+	size_t pos = 0;
+	while (pos < s.size()) {
+		size_t nl = s.find('\n', pos);
+		if (nl == std::string::npos)
+			nl = s.size();
+		lines.push_back(s.substr(pos, nl - pos));
+		pos = nl + 1;
+	}
+	return lines;
+}
+
+} // namespace tmi::testing

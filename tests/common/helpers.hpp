@@ -1,0 +1,69 @@
+// helpers.hpp: what the integration tests and the benchmark share: real
+// maps, walks done by the test itself, and the tool run as a child process.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fd.hpp"
+#include "hex.hpp"
+
+namespace tmi::testing {
+
+// build/trace-map-iter, or $TMI_BIN.
+std::string tool_path();
+// True when the environment says CI: skips are failures there.
+bool in_ci();
+
+// Creates a map (read-write: the test owns it) or throws std::runtime_error.
+UniqueFd create_map(uint32_t type, uint32_t key_size, uint32_t value_size, uint32_t max_entries,
+		    uint32_t flags = 0, const char *name = "tmi_test");
+uint32_t map_id(int fd);
+// Key i as key_size bytes: i little-endian, then a fill pattern.
+Bytes make_key(uint64_t i, uint32_t key_size);
+void put(int fd, const Bytes &key, const Bytes &value);
+// get_next_key from NULL to ENOENT, as bpftool does (cursor and next key in
+// the same buffer); returns the keys in the order the kernel gave them.
+std::vector<Bytes> walk_keys(int fd, uint32_t key_size);
+
+// A child process with its stdout and stderr captured.
+class Child {
+public:
+	explicit Child(const std::vector<std::string> &argv);
+	~Child();
+	Child(const Child &) = delete;
+	Child &operator=(const Child &) = delete;
+
+	// Reads stderr until a line starts with `prefix`; false on timeout or exit.
+	bool wait_for_stderr_line(const std::string &prefix, std::chrono::milliseconds timeout);
+	void signal(int sig);
+	// Waits for exit (killing it after `timeout`); returns the exit code,
+	// or 128 + signal.
+	int wait(std::chrono::milliseconds timeout = std::chrono::seconds(60));
+	const std::string &out() const { return out_; }
+	const std::string &err() const { return err_; }
+	pid_t pid() const { return pid_; }
+
+private:
+	void pump(int timeout_ms);
+	pid_t pid_ = -1;
+	UniqueFd out_fd_, err_fd_;
+	std::string out_, err_;
+	size_t err_scanned_ = 0;
+	int status_ = -1;
+};
+
+// Runs the tool to completion; convenient for dump/diff/buckets/audit.
+struct RunResult {
+	int code;
+	std::string out, err;
+};
+RunResult run_tool(const std::vector<std::string> &args);
+
+std::vector<std::string> split_lines(const std::string &s);
+
+} // namespace tmi::testing
