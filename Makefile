@@ -11,7 +11,7 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
 CXXFLAGS   ?= -O2 -g
 CXXFLAGS   += -std=c++20 -Wall -Wextra -Wno-missing-field-initializers -I$(BUILD) -Ibpf -Iuser
-LDLIBS     := -lbpf -lelf -lz -lfmt -lcrypto
+LDLIBS     := -lbpf -lelf -lz -lfmt -lcrypto -pthread
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)

@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "btf_render.hpp"
 #include "map_reader.hpp"
 
@@ -55,6 +57,9 @@ public:
 private:
 	void sort_and_dedup();
 	void compute_digest();
+	void prefetch(size_t i) const;
+	void write_plain_lines(fmt::memory_buffer &buf, FILE *out) const;
+	static constexpr size_t kPrefetchAhead = 16;
 
 	MapContents data_;
 	std::vector<uint32_t> order_;
@@ -68,8 +73,8 @@ std::optional<uint32_t> map_type_from_name(const std::string &name);
 
 namespace tmi {
 
-// Reads a live map (read-only) and canonicalises it; `btf` receives the
-// map's renderer when it has BTF (and `typed` is true).
-CanonDump canonical_dump_of(const OpenMap &m, bool typed, std::optional<BtfRenderer> *btf);
+// Reads a live map (read-only) and canonicalises it, zeroing padding when
+// the map has BTF; `btf` (may be null) receives the map's renderer.
+CanonDump canonical_dump_of(const OpenMap &m, std::optional<BtfRenderer> *btf);
 
 } // namespace tmi

@@ -25,7 +25,7 @@ using ojson = nlohmann::ordered_json;
 CanonDump load_side(const std::string &spec)
 {
 	if (auto sel = MapSelector::parse(spec))
-		return canonical_dump_of(open_one_map(*sel), true, nullptr);
+		return canonical_dump_of(open_one_map(*sel), nullptr);
 	return CanonDump::parse_file(spec);
 }
 

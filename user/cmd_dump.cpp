@@ -36,7 +36,7 @@ public:
 			->check(CLI::Range(2, 100));
 		app_->add_flag("--digest", digest_only_, "Print only the SHA-256 digest");
 		app_->add_option("--expect", expect_, "Exit 0 if the digest is SHA, 1 if not");
-		app_->add_flag("--raw", raw_, "No typed (BTF) rendering");
+		app_->add_flag("--raw", raw_, "Leave out the typed (BTF) rendering");
 		app_->footer("EXAMPLES:\n    trace-map-iter dump --map-id 42 -o node1.jsonl\n"
 			     "    trace-map-iter dump --pinned /sys/fs/bpf/conntrack --digest\n"
 			     "    trace-map-iter dump --map-name counters --expect 3f0a...\n");
@@ -64,7 +64,7 @@ public:
 				   sha, expect_);
 			return kExitDiffers;
 		}
-		write_output(dump, btf ? &*btf : nullptr);
+		write_output(dump, btf && !raw_ ? &*btf : nullptr);
 		return kExitOk;
 	}
 
@@ -83,11 +83,11 @@ private:
 
 	CanonDump read_consistent(const OpenMap &map, std::optional<BtfRenderer> &btf) const
 	{
-		CanonDump dump = canonical_dump_of(map, !raw_, &btf);
+		CanonDump dump = canonical_dump_of(map, &btf);
 		if (consistent_ == 0)
 			return dump;
 		for (int pass = 2; pass <= consistent_; pass++) {
-			CanonDump again = canonical_dump_of(map, !raw_, &btf);
+			CanonDump again = canonical_dump_of(map, &btf);
 			if (again.header().sha256 == dump.header().sha256)
 				return again;
 			dump = std::move(again);

@@ -32,18 +32,27 @@ void strip_percpu_padding(MapContents &m, const char *raw, size_t n, uint32_t va
 }
 
 // Returns false when the kernel has no batch lookup for this map type.
+// Non-per-CPU entries land directly in m.keys/m.values (no second copy).
 bool read_batched(int fd, const MapInfo &info, MapContents &m, uint32_t stride)
 {
 	uint32_t chunk = std::min<uint32_t>(kBatchEntries, std::max<uint32_t>(info.max_entries, 1));
 	std::string token_in(std::max<uint32_t>(info.key_size, 8), '\0'), token_out = token_in;
-	std::string keys, raw;
+	std::string raw;
 	bool first = true, percpu = is_percpu_type(info.type);
+	size_t n = 0; // entries read so far
 	while (true) {
-		keys.resize(size_t(chunk) * info.key_size);
-		raw.resize(size_t(chunk) * stride * m.ncpu);
+		m.keys.resize((n + chunk) * info.key_size);
+		char *vals;
+		if (percpu) {
+			raw.resize(size_t(chunk) * stride * m.ncpu);
+			vals = raw.data();
+		} else {
+			m.values.resize((n + chunk) * info.value_size);
+			vals = m.values.data() + n * info.value_size;
+		}
 		uint32_t count = chunk;
 		int err = bpf_map_lookup_batch(fd, first ? nullptr : token_in.data(), token_out.data(),
-					       keys.data(), raw.data(), &count, nullptr);
+					       m.keys.data() + n * info.key_size, vals, &count, nullptr);
 		int e = err ? errno : 0;
 		if (err && e != ENOENT) {
 			if (first && (e == kENOTSUPP || e == EOPNOTSUPP || e == EINVAL))
@@ -54,13 +63,14 @@ bool read_batched(int fd, const MapInfo &info, MapContents &m, uint32_t stride)
 			}
 			throw sys_error(fmt::format("can't batch-read map {}", info.id), e);
 		}
-		m.keys.append(keys.data(), size_t(count) * info.key_size);
 		if (percpu)
 			strip_percpu_padding(m, raw.data(), count, info.value_size, stride);
-		else
-			m.values.append(raw.data(), size_t(count) * info.value_size);
-		if (e == ENOENT)
+		n += count;
+		if (e == ENOENT) {
+			m.keys.resize(n * info.key_size);
+			m.values.resize(n * m.value_bytes);
 			return true;
+		}
 		std::swap(token_in, token_out);
 		first = false;
 	}
@@ -85,7 +95,7 @@ void read_by_next_key(int fd, const MapInfo &info, MapContents &m, uint32_t stri
 						    map_type_name(info.type)),
 					errno);
 		}
-		m.keys += key;
+		m.keys.append(key.data(), key.size());
 		if (percpu)
 			strip_percpu_padding(m, raw.data(), 1, info.value_size, stride);
 		else
@@ -134,7 +144,11 @@ MapContents read_map(int fd, const MapInfo &info)
 		stride = (info.value_size + 7) / 8 * 8;
 	}
 	m.value_bytes = info.value_size * m.ncpu;
-	m.keys.reserve(size_t(std::min<uint32_t>(info.max_entries, 1u << 20)) * info.key_size);
+	// One batch beyond max_entries: read_batched resizes a chunk ahead, and
+	// growing past the reservation would double the buffers.
+	size_t expect = std::min<uint32_t>(info.max_entries, 1u << 20) + kBatchEntries;
+	m.keys.reserve(expect * info.key_size);
+	m.values.reserve(expect * m.value_bytes);
 	if (read_batched(fd, info, m, stride)) {
 		m.method = ReadMethod::Batch;
 		return m;

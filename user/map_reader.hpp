@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "huge_buffer.hpp"
 #include "maps.hpp"
 
 namespace tmi {
@@ -24,8 +25,8 @@ struct MapContents {
 	uint32_t key_size = 0;
 	uint32_t value_bytes = 0; // per entry: value_size, or value_size * ncpu for per-CPU maps
 	uint32_t ncpu = 1;        // values per entry (possible CPUs for per-CPU maps)
-	std::string keys;         // count() * key_size
-	std::string values;       // count() * value_bytes
+	HugeBuffer keys;          // count() * key_size
+	HugeBuffer values;        // count() * value_bytes
 	ReadMethod method = ReadMethod::Batch;
 
 	size_t count() const { return key_size ? keys.size() / key_size : 0; }

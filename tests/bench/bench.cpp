@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
 #include <signal.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sched.h>
 #include <sys/wait.h>
@@ -150,6 +151,87 @@ void bench_trace(int fd, uint32_t id, const std::string &tool)
 		   tracer_add / floor_add, ratios[ratios.size() / 2], reported, calls * kRounds, lost);
 }
 
+struct Timed {
+	double seconds;
+	long max_rss_kib;
+	int status;
+};
+
+// Runs argv with stdout to `out` (a path). Peak RSS comes from /usr/bin/time:
+// wait4's ru_maxrss would include the pages this (large) process shared with
+// the child before exec.
+Timed timed_run(const std::vector<std::string> &command, const std::string &out)
+{
+	std::string rss_file = "/tmp/tmi_bench_rss";
+	std::vector<std::string> argv{"/usr/bin/time", "-f", "%M", "-o", rss_file};
+	argv.insert(argv.end(), command.begin(), command.end());
+	auto t0 = clk::now();
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(fd, 1);
+		std::vector<char *> args;
+		for (auto &a : argv)
+			args.push_back(const_cast<char *>(a.c_str()));
+		args.push_back(nullptr);
+		execvp(args[0], args.data());
+		_exit(127);
+	}
+	int st = 0;
+	struct rusage ru {};
+	wait4(pid, &st, 0, &ru);
+	double secs = std::chrono::duration<double>(clk::now() - t0).count();
+	long rss = 0;
+	if (FILE *f = fopen(rss_file.c_str(), "r")) {
+		if (fscanf(f, "%ld", &rss) != 1)
+			rss = 0;
+		fclose(f);
+	}
+	return {secs, rss, WIFEXITED(st) ? WEXITSTATUS(st) : 128};
+}
+
+void bench_dump(int fd, uint32_t id, const std::string &tool)
+{
+	std::vector<double> raw, dump, digest, bpftool;
+	long rss = 0;
+	std::string sid = std::to_string(id);
+	raw_batch_pass(fd); // warm-up
+	for (int i = 0; i < 3; i++) {
+		raw.push_back(seconds_of([&] { raw_batch_pass(fd); }));
+		Timed d = timed_run({tool, "dump", "--map-id", sid, "-o", "/tmp/tmi_bench_dump.jsonl"},
+				    "/dev/null");
+		Timed g = timed_run({tool, "dump", "--map-id", sid, "--digest"}, "/dev/null");
+		if (d.status || g.status)
+			throw std::runtime_error("dump failed");
+		dump.push_back(d.seconds);
+		digest.push_back(g.seconds);
+		rss = std::max(rss, std::max(d.max_rss_kib, g.max_rss_kib));
+	}
+	for (int i = 0; i < 2; i++) {
+		Timed b = timed_run({"bpftool", "-j", "map", "dump", "id", sid}, "/tmp/tmi_bench_bpftool.json");
+		if (b.status)
+			throw std::runtime_error("bpftool map dump failed");
+		bpftool.push_back(b.seconds);
+	}
+	// The process's own footprint (libraries): a dump of a one-entry map.
+	UniqueFd tiny = create_map(BPF_MAP_TYPE_HASH, 8, 16, 4, 0, "tmi_bench_tiny");
+	put(tiny.get(), Bytes(8, 'k'), Bytes(16, 'v'));
+	long base_rss = timed_run({tool, "dump", "--map-id", std::to_string(map_id(tiny.get()))},
+				  "/dev/null").max_rss_kib;
+	double r = best(raw), d = best(dump), g = best(digest), b = best(bpftool);
+	double raw_mib = double(kEntries) * 24 / (1 << 20);
+	fmt::print("dump: raw LOOKUP_BATCH pass {:.3f}s, dump -o FILE {:.3f}s, dump --digest {:.3f}s, "
+		   "bpftool -j map dump {:.3f}s\n", r, d, g, b);
+	fmt::print("dump: dump is {:.1f}x faster than bpftool (goal >= 10x); --digest costs {:.2f}x "
+		   "a raw batch pass (goal <= 2x)\n", b / d, g / r);
+	fmt::print("dump: peak RSS {:.1f} MiB = {:.1f} MiB process baseline + {:.1f} MiB for {:.1f} MiB "
+		   "of raw key+value bytes ({:.2f}x; goal about 2x)\n",
+		   rss / 1024.0, base_rss / 1024.0, (rss - base_rss) / 1024.0, raw_mib,
+		   (rss - base_rss) / 1024.0 / raw_mib);
+	unlink("/tmp/tmi_bench_dump.jsonl");
+	unlink("/tmp/tmi_bench_bpftool.json");
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -172,5 +254,7 @@ int main(int argc, char **argv)
 		   "fastest of each\n", id, kRounds);
 	if (only.empty() || only == "trace")
 		bench_trace(map.get(), id, tool);
+	if (only.empty() || only == "dump")
+		bench_dump(map.get(), id, tool);
 	return 0;
 }
