@@ -14,6 +14,7 @@
 #include "buckets.hpp"
 #include "command.hpp"
 #include "error.hpp"
+#include "map_options.hpp"
 #include "hex.hpp"
 
 namespace tmi {
@@ -144,9 +145,7 @@ public:
 	void add_to(CLI::App &root) override
 	{
 		app_ = root.add_subcommand("buckets", "Show a hash map's bucket array: chains, empty runs");
-		app_->add_option("--map-id", id_, "The map's id")->check(CLI::PositiveNumber);
-		app_->add_option("--pinned", pinned_, "The map pinned at PATH");
-		app_->add_option("--map-name", name_, "The map with this name (must be unique)");
+		map_.add_to(app_);
 		app_->add_flag("-j,--json", json_, "One JSON object (see README)");
 		app_->add_option("--top", top_, "How many hottest buckets")->check(CLI::Range(0, 100000));
 		app_->add_option("--svg", svg_, "Draw the bucket array as a heat strip into FILE");
@@ -155,13 +154,7 @@ public:
 
 	int run() override
 	{
-		int n = (id_ != 0) + !pinned_.empty() + !name_.empty();
-		if (n != 1)
-			throw Error("buckets: select exactly one map with --map-id, --pinned or --map-name");
-		MapSelector sel = id_ ? MapSelector{MapSelector::Kind::Id, std::to_string(id_)}
-			      : !pinned_.empty() ? MapSelector{MapSelector::Kind::Pinned, pinned_}
-						 : MapSelector{MapSelector::Kind::Name, name_};
-		OpenMap m = open_one_map(sel);
+		OpenMap m = open_one_map(map_.selector("buckets"));
 		if (!is_hash_family(m.info.type))
 			throw Error(fmt::format("can't analyse buckets of map {}: {} is not a hash map",
 						m.info.id, map_type_name(m.info.type)));
@@ -179,8 +172,8 @@ public:
 
 private:
 	CLI::App *app_ = nullptr;
-	uint32_t id_ = 0;
-	std::string pinned_, name_, svg_;
+	OneMapOptions map_;
+	std::string svg_;
 	bool json_ = false;
 	size_t top_ = 10;
 };

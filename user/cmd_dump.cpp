@@ -15,6 +15,7 @@
 #include "canon.hpp"
 #include "command.hpp"
 #include "error.hpp"
+#include "map_options.hpp"
 
 namespace tmi {
 
@@ -25,9 +26,7 @@ public:
 	void add_to(CLI::App &root) override
 	{
 		app_ = root.add_subcommand("dump", "Write a canonical dump of a map's contents");
-		app_->add_option("--map-id", id_, "The map's id")->check(CLI::PositiveNumber);
-		app_->add_option("--pinned", pinned_, "The map pinned at PATH");
-		app_->add_option("--map-name", name_, "The map with this name (must be unique)");
+		map_.add_to(app_);
 		app_->add_option("-o,--output", output_, "Write to FILE instead of stdout");
 		app_->add_option("--format", format_, "jsonl (canonical, default) or table")
 			->check(CLI::IsMember({"jsonl", "table"}));
@@ -52,7 +51,7 @@ public:
 				throw Error(fmt::format("invalid --expect {}: want 64 hex characters",
 							expect_));
 		}
-		OpenMap map = open_one_map(selector());
+		OpenMap map = open_one_map(map_.selector("dump"));
 		std::optional<BtfRenderer> btf;
 		CanonDump dump = read_consistent(map, btf);
 		const std::string &sha = dump.header().sha256;
@@ -69,18 +68,6 @@ public:
 	}
 
 private:
-	MapSelector selector() const
-	{
-		int n = (id_ != 0) + !pinned_.empty() + !name_.empty();
-		if (n != 1)
-			throw Error("dump: select exactly one map with --map-id, --pinned or --map-name");
-		if (id_)
-			return {MapSelector::Kind::Id, std::to_string(id_)};
-		if (!pinned_.empty())
-			return {MapSelector::Kind::Pinned, pinned_};
-		return {MapSelector::Kind::Name, name_};
-	}
-
 	CanonDump read_consistent(const OpenMap &map, std::optional<BtfRenderer> &btf) const
 	{
 		CanonDump dump = canonical_dump_of(map, &btf);
@@ -134,8 +121,8 @@ private:
 	}
 
 	CLI::App *app_ = nullptr;
-	uint32_t id_ = 0;
-	std::string pinned_, name_, output_, format_ = "jsonl", expect_;
+	OneMapOptions map_;
+	std::string output_, format_ = "jsonl", expect_;
 	int consistent_ = 0;
 	bool digest_only_ = false, raw_ = false;
 };

@@ -8,6 +8,7 @@
 //   dump:    trace-map-iter dump to a file vs `bpftool -j map dump` (goal >= 10x)
 //   digest:  dump --digest vs a raw LOOKUP_BATCH pass (goal <= 2x)
 //   buckets: buckets vs a raw LOOKUP_BATCH pass (goal <= 2x)
+// `build/bench TOOL [trace|dump|buckets]` runs one part.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
@@ -232,6 +233,21 @@ void bench_dump(int fd, uint32_t id, const std::string &tool)
 	unlink("/tmp/tmi_bench_bpftool.json");
 }
 
+void bench_buckets(int fd, uint32_t id, const std::string &tool)
+{
+	std::vector<double> raw, buckets;
+	raw_batch_pass(fd);
+	for (int i = 0; i < 3; i++) {
+		raw.push_back(seconds_of([&] { raw_batch_pass(fd); }));
+		Timed b = timed_run({tool, "buckets", "--map-id", std::to_string(id), "-j"}, "/dev/null");
+		if (b.status)
+			throw std::runtime_error("buckets failed");
+		buckets.push_back(b.seconds);
+	}
+	fmt::print("buckets: raw LOOKUP_BATCH pass {:.3f}s, buckets {:.3f}s: {:.2f}x (goal <= 2x)\n",
+		   best(raw), best(buckets), best(buckets) / best(raw));
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -256,5 +272,7 @@ int main(int argc, char **argv)
 		bench_trace(map.get(), id, tool);
 	if (only.empty() || only == "dump")
 		bench_dump(map.get(), id, tool);
+	if (only.empty() || only == "buckets")
+		bench_buckets(map.get(), id, tool);
 	return 0;
 }
