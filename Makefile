@@ -2,6 +2,9 @@
 # every test (root, real kernel); `make bench` runs the benchmarks.
 # V=1 shows full commands.
 
+# Parallel by default: the C++ (CLI11 is header-heavy) takes minutes serially.
+MAKEFLAGS  += -j$(shell nproc)
+
 BUILD      ?= build
 CLANG      ?= clang
 BPFTOOL    ?= bpftool

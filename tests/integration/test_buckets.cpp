@@ -81,8 +81,9 @@ TEST_P(BucketModel, ModelPredictsTheKernelsWalkOrderAndHistogram)
 	EXPECT_EQ(j["entries"], c.entries);
 	bool zero = c.flags & BPF_F_ZERO_SEED;
 	EXPECT_EQ(j["seed"], zero ? "zero" : "random");
-	if (zero)
+	if (zero) {
 		EXPECT_EQ(j["hashrnd"], 0);
+	}
 	EXPECT_EQ(j["model_agrees"], true);
 	// A wrong seed or hash could not reproduce the kernel's exact order.
 	HtabModel model{n_buckets, j["hashrnd"].get<uint32_t>(), HashVariant::Jhash2ForWords};
