@@ -27,5 +27,6 @@ std::unique_ptr<Command> make_demo_command();
 std::unique_ptr<Command> make_dump_command();
 std::unique_ptr<Command> make_diff_command();
 std::unique_ptr<Command> make_buckets_command();
+std::unique_ptr<Command> make_audit_command();
 
 } // namespace tmi

@@ -16,6 +16,7 @@ int main(int argc, char **argv)
     trace-map-iter dump --map-id 42 --digest
     trace-map-iter diff nodeA.jsonl id:42
     trace-map-iter buckets --map-id 42 --top 5
+    trace-map-iter audit --map-id 42
     trace-map-iter demo
 Exit codes: 0 ok, 1 differences found, 2 error, 3 map never held still.)");
 	app.require_subcommand(0, 1);
@@ -25,6 +26,7 @@ Exit codes: 0 ok, 1 differences found, 2 error, 3 map never held still.)");
 	commands.push_back(tmi::make_dump_command());
 	commands.push_back(tmi::make_diff_command());
 	commands.push_back(tmi::make_buckets_command());
+	commands.push_back(tmi::make_audit_command());
 	commands.push_back(tmi::make_trace_command()); // the default: last
 	for (auto &c : commands)
 		c->add_to(app);
