@@ -84,6 +84,8 @@ public:
 			for (auto &c : callers)
 				fmt::print(out_, "  {:<7} {:<16} {} calls\n", c.pid, c.comm, c.calls);
 		}
+		if (s.hot_spots)
+			print_hot_spots(*s.hot_spots);
 		std::fflush(out_);
 	}
 
@@ -94,6 +96,23 @@ public:
 	}
 
 private:
+	void print_hot_spots(const HotSpots &h)
+	{
+		fmt::print(out_, "hot spots: latency by empty buckets scanned per get_next_key\n");
+		fmt::print(out_, "{:>24} : {:<10} {}\n", "empty buckets", "calls", "mean latency");
+		for (auto &b : h.by_skip)
+			fmt::print(out_, "{:>10} -> {:<10} : {:<10} {}\n", b.lo, b.hi, b.calls,
+				   human_ns(b.calls ? b.total_ns / b.calls : 0));
+		if (!h.slowest.empty())
+			fmt::print(out_, "slowest calls:\n");
+		for (auto &c : h.slowest)
+			fmt::print(out_, "  {} from {} to {}: {} empty buckets scanned{}\n",
+				   human_ns(c.latency_ns),
+				   c.from_bucket < 0 ? "the start" : fmt::format("bucket {}", c.from_bucket),
+				   c.chain_pos ? fmt::format("bucket {}", c.to_bucket) : "the end (ENOENT)",
+				   c.skipped, c.chain_pos > 1 ? fmt::format(", chain position {}", c.chain_pos) : "");
+	}
+
 	void print_hist(const LatencyHist &h)
 	{
 		auto buckets = h.log2_buckets();
@@ -185,6 +204,17 @@ public:
 		for (auto &c : s.top_callers(5))
 			callers.push_back(ojson{{"pid", c.pid}, {"comm", c.comm}, {"calls", c.calls}});
 		j["top_callers"] = std::move(callers);
+		if (s.hot_spots) {
+			ojson by_skip = ojson::array(), slowest = ojson::array();
+			for (auto &b : s.hot_spots->by_skip)
+				by_skip.push_back(ojson{{"lo", b.lo}, {"hi", b.hi}, {"calls", b.calls},
+							{"mean_ns", b.calls ? b.total_ns / b.calls : 0}});
+			for (auto &c : s.hot_spots->slowest)
+				slowest.push_back(ojson{{"from_bucket", c.from_bucket}, {"to_bucket", c.to_bucket},
+							{"skipped", c.skipped}, {"chain_pos", c.chain_pos},
+							{"latency_ns", c.latency_ns}});
+			j["hot_spots"] = ojson{{"by_skip", by_skip}, {"slowest", slowest}};
+		}
 		emit(j);
 	}
 

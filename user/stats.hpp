@@ -5,11 +5,13 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "events.hpp"
+#include "hot_spots.hpp"
 #include "latency.hpp"
 #include "walks.hpp"
 
@@ -31,6 +33,7 @@ struct MapStats {
 	uint64_t lost_events = 0;       // filled in from the kernel's counter
 	LatencyHist latency;
 	std::map<std::pair<uint32_t, std::string>, uint64_t> callers;
+	std::optional<HotSpots> hot_spots; // hash maps whose bucket model is known
 
 	void add_call(const CallEvent &ev);
 	void add_walk(const Walk &w);

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include "error.hpp"
+#include "buckets.hpp"
+#include "canon.hpp"
 #include "maps.hpp"
 
 namespace tmi {
@@ -18,8 +20,10 @@ TraceSession::TraceSession(const TraceConfig &cfg, OrderMode order, TraceOutput 
 		  out_.walk(w, m);
 	  })
 {
-	for (auto &[id, _] : labels_)
+	for (auto &[id, l] : labels_) {
 		selected_.insert(id);
+		hot_spots(id, *map_type_from_name(l.type)); // read geometry before attaching
+	}
 	tracer_ = Tracer::start(cfg, [this](const void *d, size_t n) { on_record(d, n); });
 }
 
@@ -34,6 +38,8 @@ void TraceSession::on_record(const void *data, size_t len)
 		return;
 	}
 	label(ev->map_id, ev->map_type);
+	if (HotSpotTracker *h = hot_spots(ev->map_id, ev->map_type))
+		h->on_call(*ev);
 	total_.add_call(*ev);
 	interval_.add_call(*ev);
 	walks_.on_event(*ev);
@@ -55,6 +61,25 @@ const MapLabel &TraceSession::label(uint32_t map_id, uint32_t map_type)
 	return labels_.emplace(map_id, std::move(l)).first->second;
 }
 
+HotSpotTracker *TraceSession::hot_spots(uint32_t map_id, uint32_t map_type)
+{
+	auto it = hot_.find(map_id);
+	if (it == hot_.end()) {
+		std::optional<HotSpotTracker> tracker;
+		if (is_hash_family(map_type)) {
+			try {
+				OpenMap m = open_map_by_id(map_id);
+				tracker.emplace(read_htab_model(m, MapContents{}));
+			} catch (const Error &e) {
+				out_.warning(fmt::format("no bucket hot spots for map {}: {}", map_id,
+							 e.what()));
+			}
+		}
+		it = hot_.emplace(map_id, std::move(tracker)).first;
+	}
+	return it->second ? &*it->second : nullptr;
+}
+
 void TraceSession::print_summaries(StatsSet &stats, const std::map<uint32_t, uint64_t> &lost,
 				   std::string_view scope)
 {
@@ -62,8 +87,12 @@ void TraceSession::print_summaries(StatsSet &stats, const std::map<uint32_t, uin
 		stats.of(id);
 	for (auto &[id, n] : lost)
 		stats.of(id).lost_events = n;
-	for (auto &[id, s] : stats.maps())
+	for (auto &[id, s] : stats.maps()) {
+		auto h = hot_.find(id);
+		if (scope == "total" && h != hot_.end() && h->second)
+			s.hot_spots = h->second->summary();
 		out_.summary(s, label(id, 0), scope);
+	}
 }
 
 void TraceSession::print_interval()

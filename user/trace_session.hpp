@@ -4,14 +4,17 @@
 // stats -> output. finish() detaches, drains the ring, closes open walks as
 // incomplete, prints the per-map summaries (with lost events from the
 // kernel's counters) and checks that received + lost == calls counted in the
-// kernel, warning when not: nothing is dropped silently.
+// kernel, warning when not: nothing is dropped silently. Calls on hash maps
+// are placed in the kernel's buckets (hot_spots.hpp) for the summary.
 // Contract: owns the Tracer; borrows the output, which must outlive it.
 #pragma once
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
+#include "hot_spots.hpp"
 #include "output.hpp"
 #include "stats.hpp"
 #include "tracer.hpp"
@@ -36,6 +39,9 @@ public:
 private:
 	void on_record(const void *data, size_t len);
 	const MapLabel &label(uint32_t map_id, uint32_t map_type);
+	// The map's hot-spot tracker; null when it is not a hash map or its
+	// geometry cannot be read (then calls are not placed in buckets).
+	HotSpotTracker *hot_spots(uint32_t map_id, uint32_t map_type);
 	void print_summaries(StatsSet &stats, const std::map<uint32_t, uint64_t> &lost,
 			     std::string_view scope);
 
@@ -44,6 +50,7 @@ private:
 	std::set<uint32_t> selected_;
 	StatsSet total_, interval_;
 	std::map<uint32_t, uint64_t> lost_at_interval_;
+	std::map<uint32_t, std::optional<HotSpotTracker>> hot_;
 	WalkTracker walks_;
 	std::unique_ptr<Tracer> tracer_;
 	uint64_t received_ = 0, malformed_ = 0;

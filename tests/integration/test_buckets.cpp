@@ -10,6 +10,8 @@
 #include <bpf/libbpf.h>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <signal.h>
 
 #include "common/helpers.hpp"
 #include "common/root.hpp"
@@ -217,4 +219,47 @@ TEST(Buckets, NonHashMapsAndSvg)
 	fclose(f);
 	EXPECT_STREQ(head, "<svg");
 	unlink(svg.c_str());
+}
+
+// Tracing a sparse map: the slowest get_next_key is the one that scanned the
+// largest run of empty buckets, as this test computes it from the model.
+TEST(Buckets, TracedSparseWalkShowsItsSlowCallInHotSpots)
+{
+	TMI_REQUIRE_ROOT();
+	const uint32_t n_buckets = 1u << 20;
+	UniqueFd m = create_map(BPF_MAP_TYPE_HASH, 8, 8, n_buckets, BPF_F_ZERO_SEED | BPF_F_NO_PREALLOC);
+	HtabModel model{n_buckets, 0, HashVariant::Jhash2ForWords};
+	std::vector<uint64_t> b;
+	for (uint64_t i = 0; i < 3; i++) {
+		put(m.get(), make_key(i, 8), Bytes(8, 'v'));
+		b.push_back(model.bucket(make_key(i, 8)));
+	}
+	std::sort(b.begin(), b.end());
+	// Empty buckets each call scans: start -> b0, b0 -> b1, b1 -> b2, b2 -> end.
+	std::vector<uint64_t> gaps{b[0], b[1] - b[0] - 1, b[2] - b[1] - 1, n_buckets - 1 - b[2]};
+	uint64_t widest = *std::max_element(gaps.begin(), gaps.end());
+
+	Child tracer({tool_path(), "--map-id", std::to_string(map_id(m.get())), "-j"});
+	ASSERT_TRUE(tracer.wait_for_stderr_line("Tracing", std::chrono::seconds(30))) << tracer.err();
+	ASSERT_EQ(walk_keys(m.get(), 8).size(), 3u);
+	tracer.signal(SIGINT);
+	ASSERT_EQ(tracer.wait(), 0) << tracer.err();
+	json summary;
+	for (auto &l : split_lines(tracer.out())) {
+		json j = json::parse(l);
+		if (j["type"] == "summary")
+			summary = j;
+	}
+	ASSERT_TRUE(summary.contains("hot_spots")) << summary.dump();
+	auto hs = summary["hot_spots"];
+	uint64_t calls = 0;
+	for (auto &x : hs["by_skip"])
+		calls += x["calls"].get<uint64_t>();
+	EXPECT_EQ(calls, 4u);
+	ASSERT_EQ(hs["slowest"].size(), 4u);
+	EXPECT_EQ(hs["slowest"][0]["skipped"], widest);
+	std::multiset<uint64_t> got, want(gaps.begin(), gaps.end());
+	for (auto &c : hs["slowest"])
+		got.insert(c["skipped"].get<uint64_t>());
+	EXPECT_EQ(got, want);
 }
