@@ -47,7 +47,6 @@ public:
 			       "(raw sys_enter/sys_exit: cheaper per bpf() call, runs on every syscall)")
 			->check(CLI::IsMember({"tracepoint", "raw_tp"}));
 		app.add_flag("-v,--verbose", verbose_, "libbpf debug output");
-		app_ = &app;
 	}
 
 	bool selected() const override { return true; }
@@ -134,7 +133,6 @@ private:
 		return s;
 	}
 
-	CLI::App *app_ = nullptr;
 	std::vector<uint32_t> ids_;
 	std::vector<std::string> names_, pinned_;
 	uint32_t pid_ = 0;

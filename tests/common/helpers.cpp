@@ -75,6 +75,31 @@ std::vector<Bytes> walk_keys(int fd, uint32_t key_size)
 	return order;
 }
 
+UniqueFd filled_hash(uint32_t key_size, uint32_t value_size, uint32_t max_entries, uint64_t n,
+		     uint32_t flags)
+{
+	UniqueFd fd = create_map(BPF_MAP_TYPE_HASH, key_size, value_size, max_entries, flags);
+	for (uint64_t i = 0; i < n; i++)
+		put(fd.get(), make_key(i, key_size), Bytes(value_size, 'v'));
+	return fd;
+}
+
+std::vector<Bytes> walk_keys_deleting(int fd, uint32_t key_size, size_t delete_at)
+{
+	std::vector<Bytes> order;
+	Bytes key(key_size, '\0');
+	void *prev = nullptr;
+	while (bpf_map_get_next_key(fd, prev, key.data()) == 0) {
+		order.push_back(key);
+		if (order.size() == delete_at && bpf_map_delete_elem(fd, key.data()))
+			throw std::runtime_error("delete failed");
+		prev = key.data();
+		if (order.size() > 100000)
+			throw std::runtime_error("walk did not end");
+	}
+	return order;
+}
+
 Child::Child(const std::vector<std::string> &argv)
 {
 	int out[2], err[2];

@@ -26,6 +26,12 @@ uint32_t map_id(int fd);
 // Key i as key_size bytes: i little-endian, then a fill pattern.
 Bytes make_key(uint64_t i, uint32_t key_size);
 void put(int fd, const Bytes &key, const Bytes &value);
+// A hash map holding make_key(0..n-1, key_size), each value `value_size` bytes.
+UniqueFd filled_hash(uint32_t key_size, uint32_t value_size, uint32_t max_entries, uint64_t n,
+		     uint32_t flags = 0);
+// Like walk_keys, but deletes the cursor key once `delete_at` keys were
+// returned, so the kernel restarts from bucket 0 (keys repeat).
+std::vector<Bytes> walk_keys_deleting(int fd, uint32_t key_size, size_t delete_at);
 // get_next_key from NULL to ENOENT, as bpftool does (cursor and next key in
 // the same buffer); returns the keys in the order the kernel gave them.
 std::vector<Bytes> walk_keys(int fd, uint32_t key_size);

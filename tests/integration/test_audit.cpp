@@ -65,23 +65,13 @@ TEST(Audit, LiveMapsGetTheirOrderClassAndNoViolations)
 TEST(Audit, TracedWalksAreAuditedAndARestartIsAViolationWhereItHappened)
 {
 	TMI_REQUIRE_ROOT();
-	UniqueFd m = create_map(BPF_MAP_TYPE_HASH, 8, 8, 1024);
-	for (uint64_t i = 0; i < 200; i++)
-		put(m.get(), make_key(i, 8), Bytes(8, 'v'));
+	UniqueFd m = filled_hash(8, 8, 1024, 200);
 	uint32_t id = map_id(m.get());
 
 	Child tracer({tool_path(), "--map-id", std::to_string(id), "--order", "full", "-j"});
 	ASSERT_TRUE(tracer.wait_for_stderr_line("Tracing", std::chrono::seconds(30))) << tracer.err();
 	walk_keys(m.get(), 8); // clean
-	std::vector<Bytes> seen;
-	Bytes key(8, '\0');
-	void *prev = nullptr;
-	while (bpf_map_get_next_key(m.get(), prev, key.data()) == 0) {
-		seen.push_back(key);
-		if (seen.size() == 100)
-			ASSERT_EQ(bpf_map_delete_elem(m.get(), key.data()), 0);
-		prev = key.data();
-	}
+	std::vector<Bytes> seen = walk_keys_deleting(m.get(), 8, 100);
 	tracer.signal(SIGINT);
 	ASSERT_EQ(tracer.wait(), 0);
 

@@ -168,21 +168,32 @@ TEST(Buckets, EngineeredCollisionsShowAsTheHottestBucket)
 	EXPECT_EQ(keys, want);
 }
 
+namespace {
+
+constexpr uint32_t kSparseBuckets = 1u << 20;
+
+// Three keys in 2^20 buckets (zero seed); `buckets` gets their sorted buckets.
+UniqueFd sparse_map(std::vector<uint64_t> &buckets)
+{
+	UniqueFd m = filled_hash(8, 8, kSparseBuckets, 3, BPF_F_ZERO_SEED | BPF_F_NO_PREALLOC);
+	HtabModel model{kSparseBuckets, 0, HashVariant::Jhash2ForWords};
+	for (uint64_t i = 0; i < 3; i++)
+		buckets.push_back(model.bucket(make_key(i, 8)));
+	std::sort(buckets.begin(), buckets.end());
+	return m;
+}
+
+} // namespace
+
 // A few keys in 2^20 buckets: the empty runs that make one get_next_key slow.
 TEST(Buckets, SparseMapHasHugeEmptyRuns)
 {
 	TMI_REQUIRE_ROOT();
-	const uint32_t n_buckets = 1u << 20;
-	UniqueFd m = create_map(BPF_MAP_TYPE_HASH, 8, 8, n_buckets, BPF_F_ZERO_SEED | BPF_F_NO_PREALLOC);
-	HtabModel model{n_buckets, 0, HashVariant::Jhash2ForWords};
-	std::vector<uint32_t> b;
-	for (uint64_t i = 0; i < 3; i++) {
-		put(m.get(), make_key(i, 8), Bytes(8, 'v'));
-		b.push_back(model.bucket(make_key(i, 8)));
-	}
-	std::sort(b.begin(), b.end());
+	const uint32_t n_buckets = kSparseBuckets;
+	std::vector<uint64_t> b;
+	UniqueFd m = sparse_map(b);
 	// Longest gap among: before the first, between, after the last.
-	uint32_t best = b[0], start = 0;
+	uint64_t best = b[0], start = 0;
 	for (size_t i = 1; i < b.size(); i++)
 		if (b[i] - b[i - 1] - 1 > best) {
 			best = b[i] - b[i - 1] - 1;
@@ -226,15 +237,9 @@ TEST(Buckets, NonHashMapsAndSvg)
 TEST(Buckets, TracedSparseWalkShowsItsSlowCallInHotSpots)
 {
 	TMI_REQUIRE_ROOT();
-	const uint32_t n_buckets = 1u << 20;
-	UniqueFd m = create_map(BPF_MAP_TYPE_HASH, 8, 8, n_buckets, BPF_F_ZERO_SEED | BPF_F_NO_PREALLOC);
-	HtabModel model{n_buckets, 0, HashVariant::Jhash2ForWords};
+	const uint32_t n_buckets = kSparseBuckets;
 	std::vector<uint64_t> b;
-	for (uint64_t i = 0; i < 3; i++) {
-		put(m.get(), make_key(i, 8), Bytes(8, 'v'));
-		b.push_back(model.bucket(make_key(i, 8)));
-	}
-	std::sort(b.begin(), b.end());
+	UniqueFd m = sparse_map(b);
 	// Empty buckets each call scans: start -> b0, b0 -> b1, b1 -> b2, b2 -> end.
 	std::vector<uint64_t> gaps{b[0], b[1] - b[0] - 1, b[2] - b[1] - 1, n_buckets - 1 - b[2]};
 	uint64_t widest = *std::max_element(gaps.begin(), gaps.end());

@@ -175,24 +175,12 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(Trace, DeletedCursorShowsRestartAndDuplicates)
 {
 	TMI_REQUIRE_ROOT();
-	UniqueFd map = create_map(BPF_MAP_TYPE_HASH, 8, 8, 1024);
-	for (uint64_t i = 0; i < 200; i++)
-		put(map.get(), make_key(i, 8), Bytes(8, 'v'));
+	UniqueFd map = filled_hash(8, 8, 1024, 200);
 	uint32_t id = map_id(map.get());
 
 	TraceRun run({"--map-id", std::to_string(id), "--order", "full"});
 	ASSERT_TRUE(run.started()) << run.err();
-	// Walk bpftool's way, deleting the cursor key after the 100th key.
-	std::vector<Bytes> seen;
-	Bytes key(8, '\0');
-	void *prev = nullptr;
-	while (bpf_map_get_next_key(map.get(), prev, key.data()) == 0) {
-		seen.push_back(key);
-		if (seen.size() == 100)
-			ASSERT_EQ(bpf_map_delete_elem(map.get(), key.data()), 0);
-		prev = key.data();
-		ASSERT_LT(seen.size(), 1000u);
-	}
+	std::vector<Bytes> seen = walk_keys_deleting(map.get(), 8, 100);
 	auto lines = run.stop();
 
 	// What this test saw: duplicates, and runs of repeats (restarts).
@@ -221,9 +209,7 @@ TEST(Trace, DeletedCursorShowsRestartAndDuplicates)
 TEST(Trace, TwoThreadsGiveTwoWalks)
 {
 	TMI_REQUIRE_ROOT();
-	UniqueFd map = create_map(BPF_MAP_TYPE_HASH, 8, 8, 4096);
-	for (uint64_t i = 0; i < 2000; i++)
-		put(map.get(), make_key(i, 8), Bytes(8, 'v'));
+	UniqueFd map = filled_hash(8, 8, 4096, 2000);
 	uint32_t id = map_id(map.get());
 
 	TraceRun run({"--map-id", std::to_string(id), "--order", "fingerprint"});
@@ -298,9 +284,7 @@ TEST(Trace, TinyRingBufferCountsEveryLostEvent)
 {
 	TMI_REQUIRE_ROOT();
 	const uint64_t n = 20000;
-	UniqueFd map = create_map(BPF_MAP_TYPE_HASH, 8, 8, n);
-	for (uint64_t i = 0; i < n; i++)
-		put(map.get(), make_key(i, 8), Bytes(8, 'v'));
+	UniqueFd map = filled_hash(8, 8, n, n);
 	uint32_t id = map_id(map.get());
 
 	TraceRun run({"--map-id", std::to_string(id), "--ringbuf-size", "4096"});
@@ -326,9 +310,7 @@ TEST(Trace, BatchWalksAreSeen)
 {
 	TMI_REQUIRE_ROOT();
 	const uint32_t n = 1000;
-	UniqueFd map = create_map(BPF_MAP_TYPE_HASH, 4, 8, 2048);
-	for (uint32_t i = 0; i < n; i++)
-		put(map.get(), make_key(i, 4), Bytes(8, 'v'));
+	UniqueFd map = filled_hash(4, 8, 2048, n);
 	uint32_t id = map_id(map.get());
 
 	TraceRun run({"--map-id", std::to_string(id)});
@@ -365,9 +347,7 @@ TEST(Trace, BatchWalksAreSeen)
 TEST(Trace, JumpInSameBufferIsResumedWalk)
 {
 	TMI_REQUIRE_ROOT();
-	UniqueFd map = create_map(BPF_MAP_TYPE_HASH, 8, 8, 64);
-	for (uint64_t i = 0; i < 20; i++)
-		put(map.get(), make_key(i, 8), Bytes(8, 'v'));
+	UniqueFd map = filled_hash(8, 8, 64, 20);
 	uint32_t id = map_id(map.get());
 	std::vector<Bytes> order = walk_keys(map.get(), 8);
 
