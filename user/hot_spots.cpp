@@ -6,10 +6,10 @@
 
 namespace tmi {
 
-void HotSpotTracker::on_call(const CallEvent &ev)
+std::optional<SlowCall> HotSpotTracker::on_call(const CallEvent &ev)
 {
 	if (ev.is_batch())
-		return;
+		return std::nullopt;
 	Thread &t = threads_[ev.tid];
 	int64_t from;
 	if (ev.walk_start())
@@ -20,12 +20,12 @@ void HotSpotTracker::on_call(const CallEvent &ev)
 		from = t.bucket; // cursor not copied: the thread's last returned key
 	else {
 		t.valid = false;
-		return; // cannot place this call
+		return std::nullopt; // cannot place this call
 	}
 	uint64_t to = ev.next_key ? model_.bucket(*ev.next_key) : model_.n_buckets;
 	if (ev.next_key_unreadable) {
 		t.valid = false;
-		return;
+		return std::nullopt;
 	}
 	// Empty buckets scanned: those strictly between; from the start, all
 	// before `to`; a key from the same bucket scans none.
@@ -49,6 +49,7 @@ void HotSpotTracker::on_call(const CallEvent &ev)
 		if (slowest_.size() > keep_)
 			slowest_.pop_back();
 	}
+	return c;
 }
 
 HotSpots HotSpotTracker::summary() const

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "events.hpp"
@@ -41,7 +42,9 @@ class HotSpotTracker {
 public:
 	explicit HotSpotTracker(HtabModel model, size_t keep_slowest = 5)
 		: model_(model), keep_(keep_slowest) {}
-	void on_call(const CallEvent &ev);
+	// Places the call; nullopt when it cannot be placed (a batch call, or
+	// a cursor that was not copied after an unplaced call).
+	std::optional<SlowCall> on_call(const CallEvent &ev);
 	HotSpots summary() const;
 
 private:

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -169,6 +170,9 @@ public:
 					order.push_back(to_hex(k));
 				j["order"] = std::move(order);
 			}
+			// Only for maps whose calls could be placed in buckets.
+			if (std::any_of(w.skipped.begin(), w.skipped.end(), [](int64_t v) { return v >= 0; }))
+				j["skipped"] = w.skipped;
 		}
 		emit(j);
 	}

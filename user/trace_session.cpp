@@ -38,11 +38,13 @@ void TraceSession::on_record(const void *data, size_t len)
 		return;
 	}
 	label(ev->map_id, ev->map_type);
+	std::optional<uint64_t> skipped;
 	if (HotSpotTracker *h = hot_spots(ev->map_id, ev->map_type))
-		h->on_call(*ev);
+		if (auto placed = h->on_call(*ev))
+			skipped = placed->skipped;
 	total_.add_call(*ev);
 	interval_.add_call(*ev);
-	walks_.on_event(*ev);
+	walks_.on_event(*ev, skipped);
 }
 
 const MapLabel &TraceSession::label(uint32_t map_id, uint32_t map_type)

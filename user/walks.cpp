@@ -48,15 +48,15 @@ void WalkTracker::end(const Key &key, bool complete)
 	sink_(std::move(o->walk));
 }
 
-void WalkTracker::on_event(const CallEvent &ev)
+void WalkTracker::on_event(const CallEvent &ev, std::optional<uint64_t> skipped)
 {
 	if (ev.is_batch())
 		on_batch(ev);
 	else
-		on_get_next_key(ev);
+		on_get_next_key(ev, skipped);
 }
 
-void WalkTracker::on_get_next_key(const CallEvent &ev)
+void WalkTracker::on_get_next_key(const CallEvent &ev, std::optional<uint64_t> skipped)
 {
 	Key key = walk_key(ev.tid, ev.map_id, false);
 	auto it = open_.find(key);
@@ -74,6 +74,8 @@ void WalkTracker::on_get_next_key(const CallEvent &ev)
 	w.calls++;
 	w.busy_ns += ev.latency_ns;
 	w.end_ns = ev.ts_ns;
+	if (mode_ == OrderMode::Full)
+		w.skipped.push_back(skipped ? int64_t(*skipped) : -1);
 	if (ev.at_end()) {
 		end(key, true);
 		return;

@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <unordered_set>
@@ -43,6 +44,10 @@ struct Walk {
 	bool resumed = false;    // started at a cursor the thread had not been given
 	std::string order_sha256;          // empty for OrderMode::None and batch walks
 	std::vector<Bytes> order;          // OrderMode::Full only
+	// OrderMode::Full: empty buckets each call scanned (one per call, the
+	// final ENOENT included; -1 where a call could not be placed, e.g. on
+	// maps that are not hash maps).
+	std::vector<int64_t> skipped;
 	uint64_t unreadable_keys = 0;      // calls whose key could not be copied
 
 	uint64_t duration_ns() const { return end_ns - start_ns; }
@@ -54,14 +59,15 @@ public:
 	WalkTracker(OrderMode mode, Sink sink);
 	~WalkTracker();
 
-	void on_event(const CallEvent &ev);
+	// `skipped`: empty buckets the call scanned, when it was placed (hash maps).
+	void on_event(const CallEvent &ev, std::optional<uint64_t> skipped = std::nullopt);
 	// Ends every open walk as incomplete (tracing stopped).
 	void finish();
 	size_t open_walks() const { return open_.size(); }
 
 private:
 	struct Open;
-	void on_get_next_key(const CallEvent &ev);
+	void on_get_next_key(const CallEvent &ev, std::optional<uint64_t> skipped);
 	void on_batch(const CallEvent &ev);
 	Open &start(const CallEvent &ev, bool batch, bool resumed);
 	void end(const std::tuple<uint32_t, uint32_t, bool> &key, bool complete);

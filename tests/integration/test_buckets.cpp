@@ -244,17 +244,21 @@ TEST(Buckets, TracedSparseWalkShowsItsSlowCallInHotSpots)
 	std::vector<uint64_t> gaps{b[0], b[1] - b[0] - 1, b[2] - b[1] - 1, n_buckets - 1 - b[2]};
 	uint64_t widest = *std::max_element(gaps.begin(), gaps.end());
 
-	Child tracer({tool_path(), "--map-id", std::to_string(map_id(m.get())), "-j"});
+	Child tracer({tool_path(), "--map-id", std::to_string(map_id(m.get())), "-j", "--order", "full"});
 	ASSERT_TRUE(tracer.wait_for_stderr_line("Tracing", std::chrono::seconds(30))) << tracer.err();
 	ASSERT_EQ(walk_keys(m.get(), 8).size(), 3u);
 	tracer.signal(SIGINT);
 	ASSERT_EQ(tracer.wait(), 0) << tracer.err();
-	json summary;
+	json summary, walk;
 	for (auto &l : split_lines(tracer.out())) {
 		json j = json::parse(l);
 		if (j["type"] == "summary")
 			summary = j;
+		if (j["type"] == "walk")
+			walk = j;
 	}
+	// Each call annotated, in walk order: the gaps this test computed.
+	EXPECT_EQ(walk["skipped"].get<std::vector<uint64_t>>(), gaps);
 	ASSERT_TRUE(summary.contains("hot_spots")) << summary.dump();
 	auto hs = summary["hot_spots"];
 	uint64_t calls = 0;

@@ -203,6 +203,25 @@ TEST(Walks, BatchCallsFormBatchWalks)
 	EXPECT_FALSE(r.walks[1].complete);
 }
 
+TEST(Walks, FullOrderKeepsOneSkipEntryPerCall)
+{
+	std::vector<Walk> walks;
+	WalkTracker t(OrderMode::Full, [&](Walk &&w) { walks.push_back(std::move(w)); });
+	CallEvent ev;
+	ev.next_key = key(1);
+	t.on_event(ev, std::nullopt); // could not be placed
+	ev.cursor = key(1);
+	ev.next_key = key(2);
+	t.on_event(ev, 5);
+	ev.cursor = key(2);
+	ev.next_key.reset();
+	ev.ret = kEnd;
+	t.on_event(ev, 9);
+	ASSERT_EQ(walks.size(), 1u);
+	EXPECT_EQ(walks[0].skipped, (std::vector<int64_t>{-1, 5, 9}));
+	EXPECT_EQ(walks[0].skipped.size(), walks[0].calls);
+}
+
 TEST(Walks, OrderModeNoneKeepsNoOrder)
 {
 	std::vector<Walk> walks;
