@@ -21,9 +21,9 @@ BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 LIB_SRCS   := $(filter-out user/main.cpp,$(wildcard user/*.cpp))
 LIB_OBJS   := $(patsubst user/%.cpp,$(BUILD)/user/%.o,$(LIB_SRCS))
-UNIT_SRCS  := $(wildcard tests/unit/*.cpp)
-INTEG_SRCS := $(wildcard tests/integration/*.cpp)
-TEST_COMMON:= $(wildcard tests/common/*.cpp)
+UNIT_OBJS  := $(patsubst tests/%.cpp,$(BUILD)/tests/%.o,$(wildcard tests/unit/*.cpp))
+INTEG_OBJS := $(patsubst tests/%.cpp,$(BUILD)/tests/%.o,$(wildcard tests/integration/*.cpp))
+COMMON_OBJS:= $(patsubst tests/%.cpp,$(BUILD)/tests/%.o,$(wildcard tests/common/*.cpp))
 
 ifeq ($(V),1)
 Q =
@@ -66,17 +66,22 @@ $(BUILD)/trace-map-iter: $(BUILD)/user/main.o $(BUILD)/libtmi.a
 	$(call msg,LINK,$@)
 	$(Q)$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/unit_tests: $(UNIT_SRCS) $(TEST_COMMON) $(BUILD)/libtmi.a $(wildcard tests/common/*.hpp) | $(BUILD)/tests
-	$(call msg,LINK,$@)
-	$(Q)$(CXX) $(CXXFLAGS) -Itests $(UNIT_SRCS) $(TEST_COMMON) $(BUILD)/libtmi.a $(LDLIBS) -lgtest -lgtest_main -pthread -o $@
+# One object per test file, so test sources compile in parallel.
+$(BUILD)/tests/%.o: tests/%.cpp $(wildcard tests/common/*.hpp) $(wildcard user/*.hpp) $(SKELS)
+	$(call msg,CXX,$@)
+	$(Q)mkdir -p $(@D) && $(CXX) $(CXXFLAGS) -Itests -c $< -o $@
 
-$(BUILD)/tests/integration_tests: $(INTEG_SRCS) $(TEST_COMMON) $(BUILD)/libtmi.a $(wildcard tests/common/*.hpp) | $(BUILD)/tests
+$(BUILD)/tests/unit_tests: $(UNIT_OBJS) $(COMMON_OBJS) $(BUILD)/libtmi.a
 	$(call msg,LINK,$@)
-	$(Q)$(CXX) $(CXXFLAGS) -Itests $(INTEG_SRCS) $(TEST_COMMON) $(BUILD)/libtmi.a $(LDLIBS) -lgtest -lgtest_main -pthread -o $@
+	$(Q)$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -lgtest -lgtest_main -pthread -o $@
 
-$(BUILD)/bench: tests/bench/bench.cpp $(TEST_COMMON) $(BUILD)/libtmi.a | $(BUILD)/tests
+$(BUILD)/tests/integration_tests: $(INTEG_OBJS) $(COMMON_OBJS) $(BUILD)/libtmi.a
 	$(call msg,LINK,$@)
-	$(Q)$(CXX) $(CXXFLAGS) -Itests $< $(TEST_COMMON) $(BUILD)/libtmi.a $(LDLIBS) -pthread -o $@
+	$(Q)$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -lgtest -lgtest_main -pthread -o $@
+
+$(BUILD)/bench: $(BUILD)/tests/bench/bench.o $(COMMON_OBJS) $(BUILD)/libtmi.a
+	$(call msg,LINK,$@)
+	$(Q)$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -pthread -o $@
 
 test: all $(BUILD)/tests/unit_tests $(BUILD)/tests/integration_tests
 	$(Q)scripts/run-tests.sh $(BUILD)
