@@ -84,7 +84,7 @@ public:
 		TraceConfig cfg;
 		cfg.map_ids = {info.id};
 		TraceSession session(cfg, OrderMode::Fingerprint, *out,
-				     {{info.id, {info.id, info.name, map_type_name(info.type)}}});
+				     {{info.id, {info.id, info.name, info.type}}});
 		fmt::print(stderr, "Tracing map {} ({}, {} entries) while a child walks it...\n",
 			   info.id, info.name, entries_);
 		std::fflush(stderr);

@@ -117,7 +117,7 @@ private:
 		std::map<uint32_t, MapLabel> labels;
 		for (auto &sel : sels)
 			for (auto &m : open_maps(sel)) {
-				labels[m.info.id] = {m.info.id, m.info.name, map_type_name(m.info.type)};
+				labels[m.info.id] = {m.info.id, m.info.name, m.info.type};
 				cfg.map_ids.push_back(m.info.id);
 			}
 		return labels;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hex.hpp"
+#include "maps.hpp"
 
 namespace tmi {
 
@@ -71,7 +72,7 @@ public:
 				 "{} walks ({} complete, {} batch), {} restarts, {} duplicates, "
 				 "{} lost events\n",
 			   scope == "interval" ? "Interval:" : "Summary:", map.id,
-			   map.name.empty() ? "?" : map.name, map.type, s.calls, s.get_next_key_calls,
+			   map.name.empty() ? "?" : map.name, map_type_name(map.type), s.calls, s.get_next_key_calls,
 			   s.batch_calls, s.walks, s.complete_walks, s.batch_walks, s.restarts,
 			   s.duplicates, s.lost_events);
 		print_hist(s.latency);
@@ -184,7 +185,7 @@ public:
 		j["scope"] = scope;
 		j["map_id"] = s.map_id;
 		j["map_name"] = map.name;
-		j["map_type"] = map.type;
+		j["map_type"] = map_type_name(map.type);
 		j["calls"] = s.calls;
 		j["get_next_key_calls"] = s.get_next_key_calls;
 		j["batch_calls"] = s.batch_calls;

@@ -21,7 +21,7 @@ namespace tmi {
 struct MapLabel {
 	uint32_t id = 0;
 	std::string name;  // "" when unknown (map gone)
-	std::string type;
+	uint32_t type = 0; // enum bpf_map_type; printed with map_type_name()
 };
 
 class TraceOutput {

@@ -5,7 +5,6 @@
 
 #include "error.hpp"
 #include "buckets.hpp"
-#include "canon.hpp"
 #include "maps.hpp"
 
 namespace tmi {
@@ -22,7 +21,7 @@ TraceSession::TraceSession(const TraceConfig &cfg, OrderMode order, TraceOutput 
 {
 	for (auto &[id, l] : labels_) {
 		selected_.insert(id);
-		hot_spots(id, *map_type_from_name(l.type)); // read geometry before attaching
+		hot_spots(id, l.type); // read geometry before attaching
 	}
 	tracer_ = Tracer::start(cfg, [this](const void *d, size_t n) { on_record(d, n); });
 }
@@ -52,11 +51,11 @@ const MapLabel &TraceSession::label(uint32_t map_id, uint32_t map_type)
 	auto it = labels_.find(map_id);
 	if (it != labels_.end())
 		return it->second;
-	MapLabel l{map_id, "", map_type_name(map_type)};
+	MapLabel l{map_id, "", map_type};
 	try {
 		OpenMap m = open_map_by_id(map_id);
 		l.name = m.info.name;
-		l.type = map_type_name(m.info.type);
+		l.type = m.info.type;
 	} catch (const Error &) {
 		// The map is gone: keep the id and the type from the event.
 	}

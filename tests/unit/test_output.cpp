@@ -55,7 +55,7 @@ Walk sample_walk()
 
 TEST(JsonOutput, WalkObjectFieldsInDocumentedOrder)
 {
-	std::string s = capture([](TraceOutput &o) { o.walk(sample_walk(), {42, "m", "hash"}); }, true);
+	std::string s = capture([](TraceOutput &o) { o.walk(sample_walk(), {42, "m", 1 /* BPF_MAP_TYPE_HASH */}); }, true);
 	ASSERT_EQ(s.back(), '\n');
 	ojson j = ojson::parse(s); // throws on invalid JSON (the comm has invalid UTF-8)
 	EXPECT_EQ(keys_of(j), (std::vector<std::string>{"type", "map_id", "map_name", "pid", "tid",
@@ -81,7 +81,7 @@ TEST(JsonOutput, SummaryHistogramAddsUpToCalls)
 		s.add_call(ev);
 	}
 	s.lost_events = 5;
-	std::string out = capture([&](TraceOutput &o) { o.summary(s, {42, "m", "hash"}, "total"); },
+	std::string out = capture([&](TraceOutput &o) { o.summary(s, {42, "m", 1 /* BPF_MAP_TYPE_HASH */}, "total"); },
 				  true);
 	ojson j = ojson::parse(out);
 	EXPECT_EQ(j["type"], "summary");
@@ -106,8 +106,8 @@ TEST(TextOutput, WalkLineAndSummary)
 	s.add_call(ev);
 	std::string out = capture(
 		[&](TraceOutput &o) {
-			o.walk(sample_walk(), {42, "m", "hash"});
-			o.summary(s, {42, "m", "hash"}, "total");
+			o.walk(sample_walk(), {42, "m", 1 /* BPF_MAP_TYPE_HASH */});
+			o.summary(s, {42, "m", 1 /* BPF_MAP_TYPE_HASH */}, "total");
 		},
 		false);
 	EXPECT_NE(out.find("TIME     PID"), std::string::npos);
