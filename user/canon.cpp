@@ -39,30 +39,12 @@ void put_le(Sha256 &h, uint64_t v, int bytes)
 	h.update(b, bytes);
 }
 
-// Two hex characters per byte value, built once.
-struct HexTable {
-	char pairs[256][2];
-	constexpr HexTable() : pairs()
-	{
-		const char *digits = "0123456789abcdef";
-		for (int i = 0; i < 256; i++) {
-			pairs[i][0] = digits[i >> 4];
-			pairs[i][1] = digits[i & 15];
-		}
-	}
-};
-constexpr HexTable kHex;
-
 // Appends lowercase hex of `bytes` to `buf`.
 void append_hex(fmt::memory_buffer &buf, std::string_view bytes)
 {
 	size_t old = buf.size();
 	buf.resize(old + bytes.size() * 2);
-	char *p = buf.data() + old;
-	for (unsigned char c : bytes) {
-		std::memcpy(p, kHex.pairs[c], 2);
-		p += 2;
-	}
+	put_hex(buf.data() + old, bytes);
 }
 
 using SortPair = std::pair<uint64_t, uint32_t>; // (big-endian key prefix, read index)
@@ -224,14 +206,13 @@ void CanonDump::prefetch(size_t i) const
 
 std::string CanonDump::value_hex(size_t i) const
 {
-	std::string_view v = value(i);
 	if (!hdr_.percpu)
-		return to_hex(v);
+		return to_hex(value(i));
 	std::string out;
 	for (uint32_t c = 0; c < data_.ncpu; c++) {
 		if (c)
 			out += ',';
-		out += to_hex(v.substr(size_t(c) * hdr_.value_size, hdr_.value_size));
+		out += to_hex(cpu_value(i, c));
 	}
 	return out;
 }
@@ -257,7 +238,7 @@ void CanonDump::write_jsonl(FILE *out, const BtfRenderer *btf) const
 			buf.append(std::string_view("\",\"values\":["));
 			for (uint32_t c = 0; c < data_.ncpu; c++) {
 				buf.append(std::string_view(c ? ",\"" : "\""));
-				append_hex(buf, v.substr(size_t(c) * hdr_.value_size, hdr_.value_size));
+				append_hex(buf, cpu_value(i, c));
 				buf.push_back('"');
 			}
 			buf.push_back(']');
@@ -275,9 +256,7 @@ void CanonDump::write_jsonl(FILE *out, const BtfRenderer *btf) const
 				for (uint32_t c = 0; c < data_.ncpu; c++) {
 					if (c)
 						buf.push_back(',');
-					append_json_string(buf, btf->render_value(v.substr(
-									size_t(c) * hdr_.value_size,
-									hdr_.value_size)));
+					append_json_string(buf, btf->render_value(cpu_value(i, c)));
 				}
 				buf.push_back(']');
 			} else {
@@ -329,11 +308,9 @@ void CanonDump::write_plain_lines(fmt::memory_buffer &buf, FILE *out) const
 				if (int err = drain())
 					return err;
 			p = std::copy(a.begin(), a.end(), p);
-			for (unsigned char ch : key(i))
-				p = std::copy_n(kHex.pairs[ch], 2, p);
+			p = put_hex(p, key(i));
 			p = std::copy(b.begin(), b.end(), p);
-			for (unsigned char ch : value(i))
-				p = std::copy_n(kHex.pairs[ch], 2, p);
+			p = put_hex(p, value(i));
 			p = std::copy(c.begin(), c.end(), p);
 		}
 		return drain();
@@ -345,13 +322,12 @@ void CanonDump::write_plain_lines(fmt::memory_buffer &buf, FILE *out) const
 		std::thread second([&] { err2 = write_range(mid, size()); });
 		err = write_range(0, mid);
 		second.join();
-		if (!err && lseek(fd, base + off_t(size() * line), SEEK_SET) < 0)
-			err = errno;
 	} else {
 		err = write_range(0, size());
-		if (!err && seekable && lseek(fd, base + off_t(size() * line), SEEK_SET) < 0)
-			err = errno;
 	}
+	// pwrite does not move the file offset: leave it after the last line.
+	if (!err && !err2 && seekable && lseek(fd, base + off_t(size() * line), SEEK_SET) < 0)
+		err = errno;
 	if (err || err2)
 		throw sys_error("can't write dump", err ? err : err2);
 }
@@ -375,7 +351,7 @@ void CanonDump::write_table(FILE *out, const BtfRenderer *btf) const
 		if (hdr_.percpu) {
 			fmt::format_to(std::back_inserter(buf), "key: {}\n", spaced_hex(key(i)));
 			for (uint32_t c = 0; c < data_.ncpu; c++) {
-				auto cv = v.substr(size_t(c) * hdr_.value_size, hdr_.value_size);
+				std::string_view cv = cpu_value(i, c);
 				fmt::format_to(std::back_inserter(buf), "  cpu{}: {}{}\n", c,
 					       spaced_hex(cv),
 					       btf ? "  " + btf->render_value(cv) : std::string());

@@ -48,6 +48,11 @@ public:
 	uint32_t ncpu() const { return data_.ncpu; }
 	std::string_view key(size_t i) const { return data_.key(order_[i]); }
 	std::string_view value(size_t i) const { return data_.value(order_[i]); }
+	// CPU c's value of a per-CPU entry (value_size bytes).
+	std::string_view cpu_value(size_t i, uint32_t c) const
+	{
+		return value(i).substr(size_t(c) * hdr_.value_size, hdr_.value_size);
+	}
 	// The value as printed: hex, per-CPU values joined by ','.
 	std::string value_hex(size_t i) const;
 

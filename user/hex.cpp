@@ -1,17 +1,41 @@
 // hex.cpp: see hex.hpp.
 #include "hex.hpp"
 
+#include <cstring>
+
 namespace tmi {
+
+namespace {
+
+// Two hex characters per byte value, built once: dumps encode tens of MB.
+struct HexTable {
+	char pairs[256][2];
+	constexpr HexTable() : pairs()
+	{
+		const char *digits = "0123456789abcdef";
+		for (int i = 0; i < 256; i++) {
+			pairs[i][0] = digits[i >> 4];
+			pairs[i][1] = digits[i & 15];
+		}
+	}
+};
+constexpr HexTable kHex;
+
+} // namespace
+
+char *put_hex(char *out, std::string_view bytes)
+{
+	for (unsigned char c : bytes) {
+		std::memcpy(out, kHex.pairs[c], 2);
+		out += 2;
+	}
+	return out;
+}
 
 std::string to_hex(std::string_view bytes)
 {
-	static constexpr char digits[] = "0123456789abcdef";
 	std::string out(bytes.size() * 2, '\0');
-	for (size_t i = 0; i < bytes.size(); i++) {
-		auto b = static_cast<unsigned char>(bytes[i]);
-		out[2 * i] = digits[b >> 4];
-		out[2 * i + 1] = digits[b & 15];
-	}
+	put_hex(out.data(), bytes);
 	return out;
 }
 

@@ -11,6 +11,8 @@ namespace tmi {
 using Bytes = std::string;
 
 std::string to_hex(std::string_view bytes);
+// Writes 2 * bytes.size() lowercase hex characters at `out`; returns the end.
+char *put_hex(char *out, std::string_view bytes);
 // nullopt when `hex` has odd length or a character outside [0-9a-fA-F].
 std::optional<Bytes> from_hex(std::string_view hex);
 
