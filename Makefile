@@ -1,29 +1,44 @@
-# trace-map-iter build.  `make` builds build/trace-map-iter; `make test` runs
-# every test (root, real kernel); `make bench` runs the benchmarks.
-# V=1 shows full commands.
-
-# Parallel by default: the C++ (CLI11 is header-heavy) takes minutes serially.
-MAKEFLAGS  += -j$(shell nproc)
+# trace-map-iter build.  `make -j"$(nproc)"` builds build/trace-map-iter;
+# `make test` runs every test (root, real kernel); `make bench` runs the
+# benchmarks.  V=1 shows full commands.  CPPFLAGS, CXXFLAGS and LDFLAGS from
+# the environment are honoured (Debian's hardening flags reach the binary).
+#
+# Dependencies: the compiler writes them (-MMD -MP), so touching a header
+# rebuilds only its includers and touching bpf/X.bpf.c rebuilds X.bpf.o,
+# X.skel.h and the one source that includes X.skel.h.  Generated headers
+# (vmlinux.h, skeletons) are order-only prerequisites of the C++ objects:
+# they must exist before the first compile; afterwards the .d files say who
+# really includes them.
 
 BUILD      ?= build
 CLANG      ?= clang
+LLVM_STRIP ?= llvm-strip
 BPFTOOL    ?= bpftool
 CXX        ?= g++
 ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/;s/riscv64/riscv/;s/s390x/s390/')
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
-CXXFLAGS   ?= -O2 -g
-CXXFLAGS   += -std=c++20 -Wall -Wextra -Wno-missing-field-initializers -I$(BUILD) -Ibpf -Iuser
+CXXFLAGS   ?= -O2 -g1
+TMI_CXXFLAGS := -std=c++20 -Wall -Wextra -Wno-missing-field-initializers -MMD -MP
+TMI_CPPFLAGS := -I$(BUILD) -Ibpf -Iuser
 LDLIBS     := -lbpf -lelf -lz -lfmt -lcrypto -pthread
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf
 
+COMPILE    = $(CXX) $(TMI_CPPFLAGS) $(CPPFLAGS) $(TMI_CXXFLAGS) $(CXXFLAGS)
+LINK       = $(CXX) $(CXXFLAGS) $(LDFLAGS)
+
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
-LIB_SRCS   := $(filter-out user/main.cpp,$(wildcard user/*.cpp))
-LIB_OBJS   := $(patsubst user/%.cpp,$(BUILD)/user/%.o,$(LIB_SRCS))
-UNIT_OBJS  := $(patsubst tests/%.cpp,$(BUILD)/tests/%.o,$(wildcard tests/unit/*.cpp))
-INTEG_OBJS := $(patsubst tests/%.cpp,$(BUILD)/tests/%.o,$(wildcard tests/integration/*.cpp))
-COMMON_OBJS:= $(patsubst tests/%.cpp,$(BUILD)/tests/%.o,$(wildcard tests/common/*.cpp))
+GENERATED  := $(BUILD)/vmlinux.h $(SKELS)
+USER_SRCS  := $(wildcard user/*/*.cpp)
+LIB_SRCS   := $(filter-out user/cli/main.cpp,$(USER_SRCS))
+LIB_OBJS   := $(patsubst %.cpp,$(BUILD)/%.o,$(LIB_SRCS))
+UNIT_OBJS  := $(patsubst %.cpp,$(BUILD)/%.o,$(wildcard tests/unit/*.cpp))
+INTEG_OBJS := $(patsubst %.cpp,$(BUILD)/%.o,$(wildcard tests/integration/*.cpp))
+COMMON_OBJS:= $(patsubst %.cpp,$(BUILD)/%.o,$(wildcard tests/common/*.cpp))
+ALL_OBJS   := $(LIB_OBJS) $(BUILD)/user/cli/main.o $(UNIT_OBJS) $(INTEG_OBJS) \
+              $(COMMON_OBJS) $(BUILD)/tests/bench/bench.o
 
 ifeq ($(V),1)
 Q =
@@ -35,53 +50,53 @@ endif
 
 .DELETE_ON_ERROR:
 .PHONY: all test unit integration bench demo clean
+# Skeletons and BPF objects are kept after a build (not intermediates).
 .SECONDARY:
 
 all: $(BUILD)/trace-map-iter
 
-$(BUILD) $(BUILD)/user $(BUILD)/tests:
+$(BUILD):
 	$(Q)mkdir -p $@
 
 $(BUILD)/vmlinux.h: | $(BUILD)
 	$(call msg,VMLINUX,$@)
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(wildcard bpf/*.h) | $(BUILD)
+# BPF objects: -MMD for their headers; stripped of DWARF (-g keeps the BTF
+# CO-RE needs; llvm-strip -g drops only the debug sections): the skeleton
+# embeds the object, so this keeps the binary small.
+$(BUILD)/%.bpf.o: bpf/%.bpf.c | $(BUILD)/vmlinux.h
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(BUILD)/user/%.o: user/%.cpp $(wildcard user/*.hpp) bpf/trace_map_iter.h $(SKELS) | $(BUILD)/user
+$(BUILD)/%.o: %.cpp | $(GENERATED)
 	$(call msg,CXX,$@)
-	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D) && $(COMPILE) -Itests -c $< -o $@
 
 $(BUILD)/libtmi.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/trace-map-iter: $(BUILD)/user/main.o $(BUILD)/libtmi.a
+$(BUILD)/trace-map-iter: $(BUILD)/user/cli/main.o $(BUILD)/libtmi.a
 	$(call msg,LINK,$@)
-	$(Q)$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -o $@
-
-# One object per test file, so test sources compile in parallel.
-$(BUILD)/tests/%.o: tests/%.cpp $(wildcard tests/common/*.hpp) $(wildcard user/*.hpp) $(SKELS)
-	$(call msg,CXX,$@)
-	$(Q)mkdir -p $(@D) && $(CXX) $(CXXFLAGS) -Itests -c $< -o $@
+	$(Q)$(LINK) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/unit_tests: $(UNIT_OBJS) $(COMMON_OBJS) $(BUILD)/libtmi.a
 	$(call msg,LINK,$@)
-	$(Q)$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -lgtest -lgtest_main -pthread -o $@
+	$(Q)$(LINK) $^ $(LDLIBS) -lgtest -lgtest_main -pthread -o $@
 
 $(BUILD)/tests/integration_tests: $(INTEG_OBJS) $(COMMON_OBJS) $(BUILD)/libtmi.a
 	$(call msg,LINK,$@)
-	$(Q)$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -lgtest -lgtest_main -pthread -o $@
+	$(Q)$(LINK) $^ $(LDLIBS) -lgtest -lgtest_main -pthread -o $@
 
 $(BUILD)/bench: $(BUILD)/tests/bench/bench.o $(COMMON_OBJS) $(BUILD)/libtmi.a
 	$(call msg,LINK,$@)
-	$(Q)$(CXX) $(CXXFLAGS) $^ $(LDLIBS) -pthread -o $@
+	$(Q)$(LINK) $^ $(LDLIBS) -pthread -o $@
 
 test: all $(BUILD)/tests/unit_tests $(BUILD)/tests/integration_tests
 	$(Q)scripts/run-tests.sh $(BUILD)
@@ -96,3 +111,5 @@ demo: all
 
 clean:
 	rm -rf $(BUILD)
+
+-include $(ALL_OBJS:.o=.d) $(BPF_OBJS:.o=.d)

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "fd.hpp"
-#include "hex.hpp"
+#include "base/fd.hpp"
+#include "base/hex.hpp"
 
 namespace tmi::testing {
 

@@ -15,7 +15,7 @@
 
 #include "common/helpers.hpp"
 #include "common/root.hpp"
-#include "htab_model.hpp"
+#include "analysis/htab_model.hpp"
 
 using namespace tmi;
 using namespace tmi::testing;

@@ -16,7 +16,7 @@
 
 #include "common/helpers.hpp"
 #include "common/root.hpp"
-#include "sha256.hpp"
+#include "base/sha256.hpp"
 
 using namespace tmi;
 using namespace tmi::testing;

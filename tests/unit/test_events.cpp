@@ -3,7 +3,7 @@
 
 #include <linux/types.h>
 
-#include "events.hpp"
+#include "trace/events.hpp"
 
 extern "C" {
 #include "trace_map_iter.h"

@@ -1,7 +1,7 @@
 // Placing traced calls in buckets: skip distances and chain positions.
 #include <gtest/gtest.h>
 
-#include "hot_spots.hpp"
+#include "analysis/hot_spots.hpp"
 
 using namespace tmi;
 

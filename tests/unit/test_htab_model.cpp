@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "htab_model.hpp"
+#include "analysis/htab_model.hpp"
 
 using namespace tmi;
 

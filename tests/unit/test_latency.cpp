@@ -5,7 +5,7 @@
 #include <cmath>
 #include <random>
 
-#include "latency.hpp"
+#include "analysis/latency.hpp"
 
 using namespace tmi;
 

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "output.hpp"
+#include "trace/output.hpp"
 
 using namespace tmi;
 using ojson = nlohmann::ordered_json;

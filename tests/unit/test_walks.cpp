@@ -1,8 +1,8 @@
 // Walk reconstruction on recorded event sequences (no kernel).
 #include <gtest/gtest.h>
 
-#include "sha256.hpp"
-#include "walks.hpp"
+#include "base/sha256.hpp"
+#include "trace/walks.hpp"
 
 using namespace tmi;
 

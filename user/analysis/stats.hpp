@@ -1,0 +1,58 @@
+// stats.hpp: per-map aggregates of traced calls and walks.
+// Contract: pure; MapStats::calls equals the number of events added, and its
+// latency histogram counts exactly those calls.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "trace/events.hpp"
+#include "analysis/hot_spots.hpp"
+#include "analysis/latency.hpp"
+#include "trace/walks.hpp"
+
+namespace tmi {
+
+struct Caller {
+	uint32_t pid;
+	std::string comm;
+	uint64_t calls;
+};
+
+struct MapStats {
+	uint32_t map_id = 0;
+	uint64_t calls = 0;             // every reported call (get_next_key + batch)
+	uint64_t get_next_key_calls = 0;
+	uint64_t batch_calls = 0;
+	uint64_t walks = 0, complete_walks = 0, batch_walks = 0;
+	uint64_t restarts = 0, duplicates = 0;
+	uint64_t lost_events = 0;       // filled in from the kernel's counter
+	LatencyHist latency;
+	std::map<std::pair<uint32_t, std::string>, uint64_t> callers;
+	std::optional<HotSpots> hot_spots; // hash maps whose bucket model is known
+
+	void add_call(const CallEvent &ev);
+	void add_walk(const Walk &w);
+	// Callers by calls, descending, then by pid; at most `n`.
+	std::vector<Caller> top_callers(size_t n) const;
+};
+
+// Stats for every map seen, keyed by map id.
+class StatsSet {
+public:
+	MapStats &of(uint32_t map_id);
+	void add_call(const CallEvent &ev) { of(ev.map_id).add_call(ev); }
+	void add_walk(const Walk &w) { of(w.map_id).add_walk(w); }
+	std::map<uint32_t, MapStats> &maps() { return maps_; }
+	const std::map<uint32_t, MapStats> &maps() const { return maps_; }
+	void clear() { maps_.clear(); }
+
+private:
+	std::map<uint32_t, MapStats> maps_;
+};
+
+} // namespace tmi

@@ -1,0 +1,24 @@
+// signals.cpp: see signals.hpp. The flag is the one piece of global state:
+// a signal handler can reach nothing else.
+#include "base/signals.hpp"
+
+#include <csignal>
+
+namespace tmi {
+
+static volatile std::sig_atomic_t g_stop = 0;
+
+static void on_signal(int) { g_stop = 1; }
+
+void install_stop_handlers()
+{
+	struct sigaction sa {};
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, nullptr);
+	sigaction(SIGTERM, &sa, nullptr);
+}
+
+bool stop_requested() { return g_stop != 0; }
+
+} // namespace tmi

@@ -1,0 +1,189 @@
+// cmd_audit.cpp: `trace-map-iter audit (--map-id ID | --pinned PATH |
+// --map-name NAME) [-j]` and `trace-map-iter audit --traced FILE [--map-id ID] [-j]`.
+//
+// Live: walks the map read-only with get_next_key (bpftool's loop) and checks
+// the order against the model (audit.hpp). Traced: audits every walk with an
+// "order" in a tracer JSON-lines file (`--order full`), against the live map
+// it names (or --map-id). Exit 0 when every order matches its model, 1 on
+// violations, 2 on trouble.
+#include <CLI/CLI.hpp>
+#include <bpf/bpf.h>
+#include <fmt/format.h>
+#include <linux/bpf.h>
+
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "analysis/audit.hpp"
+#include "analysis/buckets.hpp"
+#include "cli/command.hpp"
+#include "base/error.hpp"
+#include "cli/map_options.hpp"
+
+namespace tmi {
+
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+// get_next_key from NULL to ENOENT; bounded so a map under churn ends.
+std::vector<Bytes> walk_live(const OpenMap &m)
+{
+	std::vector<Bytes> order;
+	Bytes key(m.info.key_size, '\0');
+	void *prev = nullptr;
+	size_t bound = size_t(m.info.max_entries) * 4 + 16;
+	while (order.size() < bound) {
+		if (bpf_map_get_next_key(m.fd.get(), prev, key.data())) {
+			if (errno == ENOENT)
+				return order;
+			throw sys_error(fmt::format("can't walk map {}", m.info.id), errno);
+		}
+		order.push_back(key);
+		prev = key.data();
+	}
+	throw Error(fmt::format("can't audit map {}: the walk did not end after {} keys",
+				m.info.id, bound));
+}
+
+OrderModel model_for(const OpenMap &m, const std::vector<Bytes> &walk)
+{
+	OrderModel model;
+	if (is_array_type(m.info.type)) {
+		model.cls = OrderClass::ArrayIndex;
+		return model;
+	}
+	if (m.info.type == BPF_MAP_TYPE_LPM_TRIE) {
+		model.cls = OrderClass::LpmTrie;
+		return model;
+	}
+	if (!is_hash_family(m.info.type))
+		return model;
+	MapContents keys; // the walk order stands in for the batch order
+	keys.key_size = m.info.key_size;
+	for (auto &k : walk)
+		keys.keys.append(k.data(), k.size());
+	model.htab = read_htab_model(m, keys);
+	bool zero = (m.info.map_flags & BPF_F_ZERO_SEED) || model.htab->hashrnd == 0;
+	model.cls = zero ? OrderClass::HashZeroSeed : OrderClass::HashRandomSeed;
+	return model;
+}
+
+struct Subject {
+	const MapInfo *info;
+	uint32_t pid = 0, tid = 0; // traced walks only
+};
+
+void print(const Subject &s, const AuditResult &r, bool json)
+{
+	if (json) {
+		ojson j;
+		j["map_id"] = s.info->id;
+		j["map_name"] = s.info->name;
+		j["map_type"] = map_type_name(s.info->type);
+		if (s.tid) {
+			j["pid"] = s.pid;
+			j["tid"] = s.tid;
+		}
+		j["order_class"] = order_class_name(r.cls);
+		j["keys"] = r.keys;
+		j["violations"] = r.violation_count;
+		ojson list = ojson::array();
+		for (auto &v : r.violations)
+			list.push_back(ojson{{"position", v.position}, {"key", to_hex(v.key)},
+					     {"rank", v.rank}, {"expected_at_least", v.expected},
+					     {"reason", v.reason}});
+		j["first_violations"] = std::move(list);
+		j["advice"] = order_advice(r.cls);
+		fmt::print("{}\n", j.dump(-1, ' ', false, ojson::error_handler_t::replace));
+		return;
+	}
+	fmt::print("map {} ({}, {}){}: order class {}; {} keys walked; {} violations\n", s.info->id,
+		   s.info->name, map_type_name(s.info->type),
+		   s.tid ? fmt::format(", walk by pid {} tid {}", s.pid, s.tid) : "",
+		   order_class_name(r.cls), r.keys, r.violation_count);
+	for (auto &v : r.violations)
+		fmt::print("  position {}: key {}: {}\n", v.position, to_hex(v.key), v.reason);
+	if (r.violation_count > r.violations.size())
+		fmt::print("  ... {} more\n", r.violation_count - r.violations.size());
+	fmt::print("advice: {}\n", order_advice(r.cls));
+}
+
+class AuditCommand final : public Command {
+public:
+	void add_to(CLI::App &root) override
+	{
+		app_ = root.add_subcommand("audit", "Check a map's walk order against the kernel's model");
+		map_.add_to(app_);
+		app_->add_option("--traced", traced_, "Audit the walks in a tracer JSON file (--order full)");
+		app_->add_flag("-j,--json", json_, "JSON lines output (one object per audited walk)");
+	}
+	bool selected() const override { return app_->parsed(); }
+
+	int run() override { return traced_.empty() ? audit_live() : audit_traced(); }
+
+private:
+	int audit_live()
+	{
+		OpenMap m = open_one_map(map_.selector("audit"));
+		std::vector<Bytes> walk = walk_live(m);
+		AuditResult r = audit_order(walk, model_for(m, walk));
+		print({&m.info}, r, json_);
+		return r.violation_count ? kExitDiffers : kExitOk;
+	}
+
+	int audit_traced()
+	{
+		std::ifstream in(traced_);
+		if (!in)
+			throw sys_error(fmt::format("can't open {}", traced_), errno);
+		std::map<uint32_t, std::pair<OpenMap, OrderModel>> maps;
+		std::string line;
+		size_t lineno = 0, audited = 0, failing = 0;
+		while (std::getline(in, line)) {
+			lineno++;
+			nlohmann::json j;
+			try {
+				j = nlohmann::json::parse(line);
+			} catch (const nlohmann::json::exception &) {
+				throw Error(fmt::format("can't read {}: line {} is not JSON", traced_, lineno));
+			}
+			if (j.value("type", "") != "walk" || !j.contains("order"))
+				continue;
+			uint32_t id = map_.id ? map_.id : j.value("map_id", 0u);
+			std::vector<Bytes> order;
+			for (auto &h : j["order"]) {
+				auto k = from_hex(h.get<std::string>());
+				if (!k)
+					throw Error(fmt::format("can't read {}: line {}: bad hex key", traced_, lineno));
+				order.push_back(*k);
+			}
+			auto it = maps.find(id);
+			if (it == maps.end()) {
+				OpenMap m = open_map_by_id(id);
+				OrderModel model = model_for(m, order);
+				it = maps.emplace(id, std::make_pair(std::move(m), model)).first;
+			}
+			AuditResult r = audit_order(order, it->second.second);
+			print({&it->second.first.info, j.value("pid", 0u), j.value("tid", 0u)}, r, json_);
+			audited++;
+			failing += r.violation_count > 0;
+		}
+		if (!audited)
+			throw Error(fmt::format("can't audit {}: no walks with an order (trace with --order full)",
+						traced_));
+		return failing ? kExitDiffers : kExitOk;
+	}
+
+	CLI::App *app_ = nullptr;
+	OneMapOptions map_;
+	std::string traced_;
+	bool json_ = false;
+};
+
+} // namespace
+
+std::unique_ptr<Command> make_audit_command() { return std::make_unique<AuditCommand>(); }
+
+} // namespace tmi

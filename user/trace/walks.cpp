@@ -1,0 +1,133 @@
+// walks.cpp: see walks.hpp.
+#include "trace/walks.hpp"
+
+namespace tmi {
+
+struct WalkTracker::Open {
+	Walk walk;
+	Sha256 order_hash;
+	std::unordered_set<Bytes> seen;
+	Bytes last_key;
+	bool have_last = false;
+	bool last_was_duplicate = false;
+};
+
+static std::tuple<uint32_t, uint32_t, bool> walk_key(uint32_t tid, uint32_t map_id, bool batch)
+{
+	return {tid, map_id, batch};
+}
+
+WalkTracker::WalkTracker(OrderMode mode, Sink sink) : mode_(mode), sink_(std::move(sink)) {}
+WalkTracker::~WalkTracker() = default;
+
+WalkTracker::Open &WalkTracker::start(const CallEvent &ev, bool batch, bool resumed)
+{
+	auto o = std::make_unique<Open>();
+	o->walk.batch = batch;
+	o->walk.map_id = ev.map_id;
+	o->walk.pid = ev.pid;
+	o->walk.tid = ev.tid;
+	o->walk.comm = ev.comm;
+	o->walk.start_ns = ev.enter_ns();
+	o->walk.resumed = resumed;
+	auto &slot = open_[walk_key(ev.tid, ev.map_id, batch)];
+	slot = std::move(o);
+	return *slot;
+}
+
+void WalkTracker::end(const Key &key, bool complete)
+{
+	auto it = open_.find(key);
+	if (it == open_.end())
+		return;
+	std::unique_ptr<Open> o = std::move(it->second);
+	open_.erase(it);
+	o->walk.complete = complete;
+	if (!o->walk.batch && mode_ != OrderMode::None)
+		o->walk.order_sha256 = o->order_hash.hex_digest();
+	sink_(std::move(o->walk));
+}
+
+void WalkTracker::on_event(const CallEvent &ev, std::optional<uint64_t> skipped)
+{
+	if (ev.is_batch())
+		on_batch(ev);
+	else
+		on_get_next_key(ev, skipped);
+}
+
+void WalkTracker::on_get_next_key(const CallEvent &ev, std::optional<uint64_t> skipped)
+{
+	Key key = walk_key(ev.tid, ev.map_id, false);
+	auto it = open_.find(key);
+	Open *o = it == open_.end() ? nullptr : it->second.get();
+
+	bool continues = o && o->have_last &&
+			 (ev.cursor_is_last || (ev.cursor && *ev.cursor == o->last_key));
+	if (!continues) {
+		if (o)
+			end(key, false);
+		o = &start(ev, false, !ev.walk_start());
+	}
+
+	Walk &w = o->walk;
+	w.calls++;
+	w.busy_ns += ev.latency_ns;
+	w.end_ns = ev.ts_ns;
+	if (mode_ == OrderMode::Full)
+		w.skipped.push_back(skipped ? int64_t(*skipped) : -1);
+	if (ev.at_end()) {
+		end(key, true);
+		return;
+	}
+	w.keys++;
+	if (!ev.next_key) {
+		// The kernel returned a key we could not copy: the walk goes on,
+		// but the next call cannot be matched to it.
+		w.unreadable_keys++;
+		o->have_last = false;
+		return;
+	}
+	const Bytes &k = *ev.next_key;
+	bool duplicate = !o->seen.insert(k).second;
+	if (duplicate) {
+		w.duplicates++;
+		if (!o->last_was_duplicate)
+			w.restarts++;
+	}
+	o->last_was_duplicate = duplicate;
+	if (mode_ != OrderMode::None)
+		o->order_hash.update(k);
+	if (mode_ == OrderMode::Full)
+		w.order.push_back(k);
+	o->last_key = k;
+	o->have_last = true;
+}
+
+void WalkTracker::on_batch(const CallEvent &ev)
+{
+	Key key = walk_key(ev.tid, ev.map_id, true);
+	auto it = open_.find(key);
+	Open *o = it == open_.end() ? nullptr : it->second.get();
+	bool starts = ev.batch_start;
+	if (starts || !o) {
+		if (o)
+			end(key, false);
+		o = &start(ev, true, !starts);
+	}
+	Walk &w = o->walk;
+	w.calls++;
+	w.entries += ev.batch_count;
+	w.busy_ns += ev.latency_ns;
+	w.end_ns = ev.ts_ns;
+	if (ev.at_end())
+		end(key, true);
+}
+
+void WalkTracker::finish()
+{
+	while (!open_.empty())
+		end(Key(open_.begin()->first), false);
+}
+
+} // namespace tmi
