@@ -4,7 +4,6 @@
 // A snapshot of a hash map's bucket array: the map is read once (batch,
 // read-only), n_buckets and hashrnd come from the kernel, and every key is
 // placed with the kernel's hash. JSON fields are a contract (README).
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <linux/bpf.h>
 
@@ -12,9 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/buckets.hpp"
-#include "cli/command.hpp"
 #include "base/error.hpp"
-#include "cli/map_options.hpp"
+#include "cli/options.hpp"
 #include "base/hex.hpp"
 
 namespace tmi {
@@ -140,46 +138,34 @@ void write_svg(const std::string &path, const OpenMap &m, const BucketReport &r)
 		throw sys_error(fmt::format("can't write {}", path), errno);
 }
 
-class BucketsCommand final : public Command {
+class BucketsCommand {
 public:
-	void add_to(CLI::App &root) override
-	{
-		app_ = root.add_subcommand("buckets", "Show a hash map's bucket array: chains, empty runs");
-		map_.add_to(app_);
-		app_->add_flag("-j,--json", json_, "One JSON object (see README)");
-		app_->add_option("--top", top_, "How many hottest buckets")->check(CLI::Range(0, 100000));
-		app_->add_option("--svg", svg_, "Draw the bucket array as a heat strip into FILE");
-	}
-	bool selected() const override { return app_->parsed(); }
+	explicit BucketsCommand(const BucketsOptions &o) : o_(o) {}
 
-	int run() override
+	int run()
 	{
-		OpenMap m = open_one_map(map_.selector("buckets"));
+		OpenMap m = open_one_map(o_.map.selector("buckets"));
 		if (!is_hash_family(m.info.type))
 			throw Error(fmt::format("can't analyse buckets of map {}: {} is not a hash map",
 						m.info.id, map_type_name(m.info.type)));
 		MapContents contents = read_map(m.fd.get(), m.info);
 		HtabModel model = read_htab_model(m, contents);
-		BucketReport r = analyse_buckets(contents, model, top_);
-		if (json_)
+		BucketReport r = analyse_buckets(contents, model, o_.top);
+		if (o_.json)
 			print_json(m, model, r);
 		else
 			print_text(m, model, r);
-		if (!svg_.empty())
-			write_svg(svg_, m, r);
+		if (!o_.svg.empty())
+			write_svg(o_.svg, m, r);
 		return kExitOk;
 	}
 
 private:
-	CLI::App *app_ = nullptr;
-	OneMapOptions map_;
-	std::string svg_;
-	bool json_ = false;
-	size_t top_ = 10;
+	const BucketsOptions &o_;
 };
 
 } // namespace
 
-std::unique_ptr<Command> make_buckets_command() { return std::make_unique<BucketsCommand>(); }
+int run_buckets(const BucketsOptions &o) { return BucketsCommand(o).run(); }
 
 } // namespace tmi

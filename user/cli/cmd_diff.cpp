@@ -6,14 +6,13 @@
 // (changed), and `! FIELD A B` when map_type, key_size or value_size differ;
 // a count on stderr; exits 0 identical, 1 different, 2 trouble, like diff(1).
 // -j writes JSON lines {"op":"-|+|~|!",...} instead.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
 #include "canon/canon.hpp"
-#include "cli/command.hpp"
 #include "base/error.hpp"
+#include "cli/options.hpp"
 #include "base/hex.hpp"
 
 namespace tmi {
@@ -97,23 +96,14 @@ void compare_entries(const CanonDump &a, const CanonDump &b, DiffPrinter &p)
 	}
 }
 
-class DiffCommand final : public Command {
+class DiffCommand {
 public:
-	void add_to(CLI::App &root) override
-	{
-		app_ = root.add_subcommand("diff", "Compare two dumps or maps (id:N, pinned:PATH, name:NAME)");
-		app_->add_option("A", a_, "Dump file or map selector")->required();
-		app_->add_option("B", b_, "Dump file or map selector")->required();
-		app_->add_flag("-j,--json", json_, "JSON lines output");
-		app_->footer("EXAMPLES:\n    trace-map-iter diff node1.jsonl node2.jsonl\n"
-			     "    trace-map-iter diff node1.jsonl id:42\n");
-	}
-	bool selected() const override { return app_->parsed(); }
+	explicit DiffCommand(const DiffOptions &o) : o_(o) {}
 
-	int run() override
+	int run()
 	{
-		CanonDump a = load_side(a_), b = load_side(b_);
-		DiffPrinter p(json_);
+		CanonDump a = load_side(o_.a), b = load_side(o_.b);
+		DiffPrinter p(o_.json);
 		compare_headers(a.header(), b.header(), p);
 		compare_entries(a, b, p);
 		std::fflush(stdout);
@@ -129,13 +119,11 @@ public:
 	}
 
 private:
-	CLI::App *app_ = nullptr;
-	std::string a_, b_;
-	bool json_ = false;
+	const DiffOptions &o_;
 };
 
 } // namespace
 
-std::unique_ptr<Command> make_diff_command() { return std::make_unique<DiffCommand>(); }
+int run_diff(const DiffOptions &o) { return DiffCommand(o).run(); }
 
 } // namespace tmi
