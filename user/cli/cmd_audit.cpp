@@ -18,6 +18,7 @@
 #include "analysis/buckets.hpp"
 #include "base/error.hpp"
 #include "cli/options.hpp"
+#include "maps/key_iterator.hpp"
 
 namespace tmi {
 
@@ -29,20 +30,12 @@ using ojson = nlohmann::ordered_json;
 std::vector<Bytes> walk_live(const OpenMap &m)
 {
 	std::vector<Bytes> order;
-	Bytes key(m.info.key_size, '\0');
-	void *prev = nullptr;
-	size_t bound = size_t(m.info.max_entries) * 4 + 16;
-	while (order.size() < bound) {
-		if (bpf_map_get_next_key(m.fd.get(), prev, key.data())) {
-			if (errno == ENOENT)
-				return order;
-			throw sys_error(fmt::format("can't walk map {}", m.info.id), errno);
-		}
+	KeyIterator it(m.fd.get(), m.info, walk_bound(m.info));
+	for (Bytes key; it.next(key);)
 		order.push_back(key);
-		prev = key.data();
-	}
-	throw Error(fmt::format("can't audit map {}: the walk did not end after {} keys",
-				m.info.id, bound));
+	if (it.error())
+		throw *it.error();
+	return order;
 }
 
 OrderModel model_for(const OpenMap &m, const std::vector<Bytes> &walk)
