@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/buckets.hpp"
+#include "analysis/histogram.hpp"
 #include "base/error.hpp"
 #include "cli/options.hpp"
 #include "base/hex.hpp"
@@ -66,12 +67,9 @@ void print_text(const OpenMap &m, const HtabModel &model, const BucketReport &r)
 	fmt::print("empty buckets: {} ({:.1f}%), longest empty run: {} buckets from bucket {}\n",
 		   r.empty_buckets, r.n_buckets ? 100.0 * r.empty_buckets / r.n_buckets : 0.0,
 		   r.empty_run_len, r.empty_run_start);
-	uint64_t top = 0;
-	for (auto &[len, n] : r.chain_hist)
-		top = std::max(top, n);
-	fmt::print("\n{:>9} : {:<10} {}\n", "chain len", "buckets", "distribution");
-	for (auto &[len, n] : r.chain_hist)
-		fmt::print("{:>9} : {:<10} |{:<40}|\n", len, n, std::string(top ? n * 40 / top : 0, '*'));
+	if (!r.chain_hist.empty())
+		fmt::print("\n{}", format_star_hist(linear_rows(r.chain_hist),
+						     {"chain len", "buckets", HistLabel::Value}));
 	if (!r.hottest.empty())
 		fmt::print("\nhottest buckets (keys in walk order, newest first):\n");
 	for (auto &h : r.hottest) {

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "analysis/histogram.hpp"
 #include "base/hex.hpp"
 #include "maps/maps.hpp"
 
@@ -117,18 +118,10 @@ private:
 
 	void print_hist(const LatencyHist &h)
 	{
-		auto buckets = h.log2_buckets();
-		if (buckets.empty())
-			return;
-		uint64_t top = 0;
-		for (auto &b : buckets)
-			top = std::max(top, b.count);
-		fmt::print(out_, "{:>24} : {:<10} {}\n", "nsecs", "count", "distribution");
-		for (auto &b : buckets) {
-			size_t stars = top ? size_t(b.count * 40 / top) : 0;
-			fmt::print(out_, "{:>10} -> {:<10} : {:<10} |{:<40}|\n", b.lo, b.hi, b.count,
-				   std::string(stars, '*'));
-		}
+		std::vector<HistRow> rows;
+		for (auto &b : h.log2_buckets())
+			rows.push_back({b.lo, b.hi, b.count});
+		fmt::print(out_, "{}", format_star_hist(log2_rows(rows), {"nsecs", "count", HistLabel::Range}));
 	}
 
 	FILE *out_, *err_;
