@@ -22,6 +22,7 @@ CXXFLAGS   ?= -O2 -g1
 TMI_CXXFLAGS := -std=c++20 -Wall -Wextra -Wno-missing-field-initializers -MMD -MP
 TMI_CPPFLAGS := -I$(BUILD) -Ibpf -Iuser
 LDLIBS     := -lbpf -lelf -lz -lfmt -lcrypto -pthread
+TEST_LDLIBS := $(LDLIBS) -lexpat # tests parse the SVG the tool writes
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf
 
 COMPILE    = $(CXX) $(TMI_CPPFLAGS) $(CPPFLAGS) $(TMI_CXXFLAGS) $(CXXFLAGS)
@@ -88,15 +89,15 @@ $(BUILD)/trace-map-iter: $(BUILD)/user/cli/main.o $(BUILD)/libtmi.a
 
 $(BUILD)/tests/unit_tests: $(UNIT_OBJS) $(COMMON_OBJS) $(BUILD)/libtmi.a
 	$(call msg,LINK,$@)
-	$(Q)$(LINK) $^ $(LDLIBS) -lgtest -lgtest_main -pthread -o $@
+	$(Q)$(LINK) $^ $(TEST_LDLIBS) -lgtest -lgtest_main -pthread -o $@
 
 $(BUILD)/tests/integration_tests: $(INTEG_OBJS) $(COMMON_OBJS) $(BUILD)/libtmi.a
 	$(call msg,LINK,$@)
-	$(Q)$(LINK) $^ $(LDLIBS) -lgtest -lgtest_main -pthread -o $@
+	$(Q)$(LINK) $^ $(TEST_LDLIBS) -lgtest -lgtest_main -pthread -o $@
 
 $(BUILD)/bench: $(BUILD)/tests/bench/bench.o $(COMMON_OBJS) $(BUILD)/libtmi.a
 	$(call msg,LINK,$@)
-	$(Q)$(LINK) $^ $(LDLIBS) -pthread -o $@
+	$(Q)$(LINK) $^ $(TEST_LDLIBS) -pthread -o $@
 
 test: all $(BUILD)/tests/unit_tests $(BUILD)/tests/integration_tests
 	$(Q)scripts/run-tests.sh $(BUILD)

@@ -12,6 +12,7 @@ packages=(
   libssl-dev                       # SHA-256 (OpenSSL EVP)
   nlohmann-json3-dev               # parsing dump files and traced JSON
   libgtest-dev googletest          # unit + integration tests
+  libexpat1-dev                    # tests: parsing the SVG `buckets --svg` writes
   time                             # make bench: peak RSS of the tool
   linux-libc-dev
 )
