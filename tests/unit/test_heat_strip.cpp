@@ -207,3 +207,21 @@ TEST(HeatStrip, AxisHasBucketNumbersAndNamesAreEscaped)
 		titled |= e.name == "text" && e.text.find("map 42 (a<b&\"c, hash)") == 0;
 	EXPECT_TRUE(titled);
 }
+
+// 3 keys in 2^20 buckets: neither "0.0%" occupied nor "100.0%" empty, and
+// the "<" of "<0.1%" escaped wherever it appears.
+TEST(HeatStrip, TinySharesAreNotRoundedAway)
+{
+	std::vector<uint32_t> len(1u << 20);
+	len[5] = len[500000] = len[1000000] = 1;
+	auto doc = parse_xml(heat_strip_svg(info_named("m"), report_of(len)));
+	bool header = false, marker = false, tooltip = false;
+	for (auto &e : doc) {
+		header |= e.text.find("3 occupied (<0.1%), 1048573 empty (>99.9%)") != std::string::npos;
+		marker |= e.text == "whole map <0.1%";
+		tooltip |= e.name == "title" && e.text.find("1 of 1024 occupied (<0.1%)") != std::string::npos;
+	}
+	EXPECT_TRUE(header);
+	EXPECT_TRUE(marker);
+	EXPECT_TRUE(tooltip);
+}

@@ -61,6 +61,18 @@ std::string xml_escape(std::string_view s)
 	return out;
 }
 
+// One decimal, but never rounded to 0% or 100% when it is neither: a map
+// with 3 keys in 2^20 buckets is not "100.0%" empty.
+std::string percent(uint64_t part, uint64_t whole)
+{
+	if (part == 0 || whole == 0)
+		return "0%";
+	if (part == whole)
+		return "100%";
+	double v = 100.0 * double(part) / double(whole);
+	return v < 0.1 ? "<0.1%" : v > 99.9 ? ">99.9%" : fmt::format("{:.1f}%", v);
+}
+
 double x_of_bucket(uint64_t b, uint32_t n) { return kLeft + kStripW * double(b) / n; }
 
 // Tick every n/8 buckets (n/8 is a power of two for hash maps), and the
@@ -90,11 +102,11 @@ std::string header(const MapInfo &info, const BucketReport &r, const std::vector
 	std::string facts =
 		r.entries == 0
 			? fmt::format("empty: no keys in {} buckets", r.n_buckets)
-			: fmt::format("{} keys in {} buckets; {} occupied ({:.1f}%), {} empty ({:.1f}%); "
+			: fmt::format("{} keys in {} buckets; {} occupied ({}), {} empty ({}); "
 				      "max chain {}",
 				      r.entries, r.n_buckets, r.n_buckets - r.empty_buckets,
-				      100.0 * (r.n_buckets - r.empty_buckets) / r.n_buckets,
-				      r.empty_buckets, 100.0 * r.empty_buckets / r.n_buckets, r.max_chain);
+				      percent(r.n_buckets - r.empty_buckets, r.n_buckets),
+				      r.empty_buckets, percent(r.empty_buckets, r.n_buckets), r.max_chain);
 	std::string per = cols.size() == r.n_buckets
 				  ? "one bucket per column"
 				  : fmt::format("{} buckets per column", cols.front().buckets);
@@ -110,11 +122,12 @@ std::string strip(const std::vector<HeatColumn> &cols, uint32_t n)
 		double x0 = x_of_bucket(c.first, n), x1 = x_of_bucket(uint64_t(c.first) + c.buckets, n);
 		out += fmt::format("<rect class=\"col\" x=\"{:.2f}\" y=\"{}\" width=\"{:.2f}\" height=\"{}\" "
 				   "fill=\"{}\" data-first=\"{}\" data-buckets=\"{}\" data-occupied=\"{}\" "
-				   "data-keys=\"{}\"><title>buckets {}-{}: {} of {} occupied ({:.1f}%), "
+				   "data-keys=\"{}\"><title>buckets {}-{}: {} of {} occupied ({}), "
 				   "{} keys, mean chain {:.2f}</title></rect>\n",
 				   x0, kStripY, x1 - x0, kStripH, heat_colour(c.occupied_fraction()), c.first,
 				   c.buckets, c.occupied, c.keys, c.first, c.first + c.buckets - 1,
-				   c.occupied, c.buckets, 100 * c.occupied_fraction(), c.keys, c.mean_chain());
+				   c.occupied, c.buckets, xml_escape(percent(c.occupied, c.buckets)), c.keys,
+				   c.mean_chain());
 	}
 	out += "</g>\n";
 	// A frame, so an all-grey (empty) strip still reads as a strip.
@@ -231,8 +244,9 @@ std::string legend(const BucketReport &r)
 		double f = double(r.n_buckets - r.empty_buckets) / r.n_buckets;
 		double x = kLegendX + kLegendW * f;
 		out += fmt::format("<path d=\"M{:.1f},{} l-5,-8 h10 z\" fill=\"#000\"/>\n"
-				   "<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">whole map {:.1f}%</text>\n",
-				   x, kLegendY - 1, x, kLegendY - 12, 100 * f);
+				   "<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">whole map {}</text>\n",
+				   x, kLegendY - 1, x, kLegendY - 12,
+				   xml_escape(percent(r.n_buckets - r.empty_buckets, r.n_buckets)));
 	}
 	double sx = kLegendX + kLegendW + 30;
 	out += fmt::format("<rect class=\"scale\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" "
