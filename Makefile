@@ -18,6 +18,13 @@ CXX        ?= g++
 ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/;s/riscv64/riscv/;s/s390x/s390/')
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
+# The version has one source, the VERSION file; `git describe` is added when
+# this very directory is a git checkout (not when an unpacked source tree
+# sits inside some other repository).  Packagers may set TMI_GIT.
+TMI_VERSION := $(shell cat VERSION)
+TMI_GIT    ?= $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ] && \
+                git describe --tags --always --dirty --match 'v[0-9]*' 2>/dev/null)
+
 CXXFLAGS   ?= -O2 -g1
 TMI_CXXFLAGS := -std=c++20 -Wall -Wextra -Wno-missing-field-initializers -MMD -MP
 TMI_CPPFLAGS := -I$(BUILD) -Ibpf -Iuser
@@ -30,7 +37,7 @@ LINK       = $(CXX) $(CXXFLAGS) $(LDFLAGS)
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
-GENERATED  := $(BUILD)/vmlinux.h $(SKELS)
+GENERATED  := $(BUILD)/vmlinux.h $(SKELS) $(BUILD)/tmi_version.h
 USER_SRCS  := $(wildcard user/*/*.cpp)
 LIB_SRCS   := $(filter-out user/cli/main.cpp,$(USER_SRCS))
 LIB_OBJS   := $(patsubst %.cpp,$(BUILD)/%.o,$(LIB_SRCS))
@@ -49,7 +56,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all test unit integration bench demo clean
+.PHONY: all test unit integration bench demo clean FORCE
 # Skeletons and BPF objects are kept after a build (not intermediates).
 .SECONDARY:
 
@@ -61,6 +68,12 @@ $(BUILD):
 $(BUILD)/vmlinux.h: | $(BUILD)
 	$(call msg,VMLINUX,$@)
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+# Rewritten only when its text changes: only version.cpp then recompiles.
+$(BUILD)/tmi_version.h: FORCE | $(BUILD)
+	$(Q)printf '#define TMI_VERSION "%s"\n#define TMI_VERSION_GIT "%s"\n' \
+		'$(TMI_VERSION)' '$(TMI_GIT)' > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
 
 # BPF objects: -MMD for their headers; stripped of DWARF (-g keeps the BTF
 # CO-RE needs; llvm-strip -g drops only the debug sections): the skeleton
