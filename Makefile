@@ -56,7 +56,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all test unit integration bench demo clean FORCE
+.PHONY: all test unit integration bench demo clean install uninstall FORCE
 # Skeletons and BPF objects are kept after a build (not intermediates).
 .SECONDARY:
 
@@ -124,5 +124,40 @@ demo: all
 
 clean:
 	rm -rf $(BUILD)
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, man page, bash
+# completion, systemd unit (for serve), docs and contrib (Prometheus rules,
+# scrape config, DaemonSet).  make uninstall removes exactly those files.
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR?= $(PREFIX)/share/bash-completion/completions
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+DATADIR    ?= $(PREFIX)/share/trace-map-iter
+DOCDIR     ?= $(PREFIX)/share/doc/trace-map-iter
+DOCS       := README.md docs/canonical-dump.md docs/metrics.md
+CONTRIB    := $(patsubst contrib/%,%,$(wildcard contrib/prometheus/*.yml \
+                contrib/kubernetes/*.yaml contrib/systemd/*.default))
+INSTALLED  := $(SBINDIR)/trace-map-iter $(MANDIR)/man8/trace-map-iter.8 \
+              $(BASHCOMPDIR)/trace-map-iter $(UNITDIR)/trace-map-iter.service \
+              $(addprefix $(DATADIR)/,$(CONTRIB)) $(addprefix $(DOCDIR)/,$(notdir $(DOCS)))
+
+install: all
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(BUILD)/trace-map-iter $(DESTDIR)$(SBINDIR)/trace-map-iter
+	$(Q)install -D -m 0644 docs/trace-map-iter.8 $(DESTDIR)$(MANDIR)/man8/trace-map-iter.8
+	$(Q)install -D -m 0644 completion/trace-map-iter.bash $(DESTDIR)$(BASHCOMPDIR)/trace-map-iter
+	$(Q)install -d $(DESTDIR)$(UNITDIR)
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' contrib/systemd/trace-map-iter.service.in \
+		> $(DESTDIR)$(UNITDIR)/trace-map-iter.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/trace-map-iter.service
+	$(Q)for f in $(CONTRIB); do install -D -m 0644 contrib/$$f $(DESTDIR)$(DATADIR)/$$f || exit 1; done
+	$(Q)install -d $(DESTDIR)$(DOCDIR) && install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)
+
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	$(Q)for d in $(sort $(dir $(addprefix $(DESTDIR)$(DATADIR)/,$(CONTRIB)))) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR); do \
+		[ ! -d $$d ] || rmdir --ignore-fail-on-non-empty $$d; done
 
 -include $(ALL_OBJS:.o=.d) $(BPF_OBJS:.o=.d)
