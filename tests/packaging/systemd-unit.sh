@@ -66,7 +66,7 @@ trace_run()
 	shift 2
 	local what=(--map-id "$id")
 	[ "$sel" = id ] || what=(--pinned "$pin")
-	local cmd=(setpriv --bounding-set="$(bounding "$@")" -- "$bin" "${what[@]}" -d 3 -j)
+	local cmd=(setpriv --bounding-set="$(bounding "$@")" -- "$bin" "${what[@]}" -d 5 -j)
 	[ "$log" = - ] || cmd=(strace -f -qq -o "$log" -- "${cmd[@]}")
 	"${cmd[@]}" >"$tmp/out" 2>"$tmp/err" &
 	local pid=$! i
