@@ -46,6 +46,14 @@ keep = {r["source_labels"][0]: r["regex"] for r in job["relabel_configs"] if r.g
 name = pod["metadata"]["labels"]["app.kubernetes.io/name"]
 assert re.fullmatch(keep["__meta_kubernetes_pod_label_app_kubernetes_io_name"], name)
 assert re.fullmatch(keep["__meta_kubernetes_pod_container_port_name"], "metrics")
+# One port everywhere: the unit's --listen, the DaemonSet's, the static targets'.
+unit = open("contrib/systemd/trace-map-iter.service.in").read()
+unit_port = int(re.search(r'TMI_SERVE_ARGS=--listen [^:"]*:(\d+)', unit).group(1))
+assert unit_port == port, (unit_port, port)
+static = yaml.safe_load(open("contrib/prometheus/prometheus.yml"))
+targets = [t for sc in static["scrape_configs"] for c in sc["static_configs"] for t in c["targets"]]
+assert targets and all(t.endswith(f":{port}") for t in targets), targets
+assert static["scrape_configs"][0]["job_name"] == "trace-map-iter"
 # The alert TmiExporterDown matches on job="trace-map-iter".
 assert any(r.get("target_label") == "job" and r["replacement"] == "trace-map-iter"
            for r in job["relabel_configs"])
