@@ -23,7 +23,7 @@ done
 
 # The DaemonSet: what the scrape config keeps, and the unit's capabilities.
 caps=$(sed -n 's/^CapabilityBoundingSet=//p' contrib/systemd/trace-map-iter.service.in)
-python3 - "$caps" <<'PY' || fail "contrib/kubernetes or prometheus-kubernetes.yml"
+python3 - "$caps" <<'PY' || fail "the DaemonSet, the scrape configs and the unit disagree (see the assertion)"
 import re, sys, yaml
 unit_caps = sorted(c.removeprefix("CAP_") for c in sys.argv[1].split())
 ds = yaml.safe_load(open("contrib/kubernetes/daemonset.yaml"))
