@@ -15,6 +15,9 @@ packages=(
   libexpat1-dev                    # tests: parsing the SVG `buckets --svg` writes
   time                             # make bench: peak RSS of the tool
   linux-libc-dev
+  # tests/packaging: promtool, systemd-analyze, man/groff, strace, YAML,
+  # dpkg-buildflags; debhelper for dpkg-buildpackage (debian/)
+  prometheus systemd man-db groff-base strace python3-yaml dpkg-dev debhelper
 )
 
 if [ "$(id -u)" -ne 0 ]; then
