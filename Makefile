@@ -59,7 +59,7 @@ endif
 .DELETE_ON_ERROR:
 .PHONY: all test unit integration bench demo clean install uninstall FORCE
 # Skeletons and BPF objects are kept after a build (not intermediates).
-.SECONDARY:
+.SECONDARY: $(BPF_OBJS) $(SKELS) $(BUILD)/vmlinux.h
 
 all: $(BUILD)/trace-map-iter
 

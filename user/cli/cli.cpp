@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "base/error.hpp"
+#include "base/version.hpp"
 
 namespace tmi {
 
@@ -166,6 +167,8 @@ ParsedCommandLine parse_command_line(int argc, char **argv)
     trace-map-iter demo
 Exit codes: 0 ok, 1 differences found, 2 error, 3 map never held still.)");
 	app.require_subcommand(0, 1);
+	bool show_version = false;
+	app.add_flag("--version", show_version, "Print the version and exit (JSON with -j)");
 
 	TraceOptions trace;
 	DumpOptions dump;
@@ -189,6 +192,10 @@ Exit codes: 0 ok, 1 differences found, 2 error, 3 map never held still.)");
 		return {std::nullopt, kExitError};
 	}
 
+	if (show_version) {
+		fmt::print("{}\n", trace.json ? version_json() : version_line());
+		return {std::nullopt, kExitOk};
+	}
 	if (dump_app->parsed()) {
 		dump.expect_given = dump_app->count("--expect") > 0;
 		check_dump(dump);
