@@ -16,6 +16,7 @@
 #include "base/error.hpp"
 #include "cli/map_options.hpp"
 #include "base/hex.hpp"
+#include "base/output_file.hpp"
 
 namespace tmi {
 
@@ -135,9 +136,7 @@ void write_svg(const std::string &path, const OpenMap &m, const BucketReport &r)
 	out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">grey: empty; darker red: more "
 			   "keys per bucket</text>\n</svg>\n",
 			   kWidth / 2, kTop + kStrip + 45);
-	FILE *f = std::fopen(path.c_str(), "w");
-	if (!f || std::fwrite(out.data(), 1, out.size(), f) != out.size() || std::fclose(f) != 0)
-		throw sys_error(fmt::format("can't write {}", path), errno);
+	write_whole_file(path, out);
 }
 
 class BucketsCommand final : public Command {

@@ -7,12 +7,12 @@
 // default 3) and exits 3 when the map never holds still.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 
-#include "canon/canon.hpp"
+#include "base/output_file.hpp"
+#include "canon/canon_io.hpp"
 #include "cli/command.hpp"
 #include "base/error.hpp"
 #include "cli/map_options.hpp"
@@ -86,38 +86,14 @@ private:
 
 	void write_output(const CanonDump &dump, const BtfRenderer *btf) const
 	{
-		FILE *out = stdout;
-		std::string tmp;
-		if (!output_.empty()) {
-			tmp = output_ + ".tmp";
-			out = std::fopen(tmp.c_str(), "w");
-			if (!out)
-				throw sys_error(fmt::format("can't write {}", tmp), errno);
-		}
-		try {
-			if (digest_only_)
-				fmt::print(out, "{}\n", dump.header().sha256);
-			else if (format_ == "table")
-				dump.write_table(out, btf);
-			else
-				dump.write_jsonl(out, btf);
-		} catch (...) {
-			if (out != stdout) {
-				std::fclose(out);
-				unlink(tmp.c_str());
-			}
-			throw;
-		}
-		if (out == stdout) {
-			std::fflush(stdout);
-			return;
-		}
-		// Written whole, then renamed: a reader never sees a partial dump.
-		if (std::fclose(out) != 0 || std::rename(tmp.c_str(), output_.c_str()) != 0) {
-			int err = errno;
-			unlink(tmp.c_str());
-			throw sys_error(fmt::format("can't write {}", output_), err);
-		}
+		// Regular files: written whole to a temporary, then renamed (a
+		// reader never sees a partial dump); every write checked.
+		OutputFile out = OutputFile::open(output_.empty() ? "-" : output_);
+		if (digest_only_)
+			fmt::print(out.stream(), "{}\n", dump.header().sha256);
+		else
+			write_dump(dump, *dump_format_from_name(format_), out.stream(), btf);
+		out.commit();
 	}
 
 	CLI::App *app_ = nullptr;
