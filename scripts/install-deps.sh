@@ -13,6 +13,8 @@ packages=(
   nlohmann-json3-dev               # parsing dump files and traced JSON
   libgtest-dev googletest          # unit + integration tests
   time                             # make bench: peak RSS of the tool
+  jq                               # tests: jq paths on dumps' "formatted" objects
+  libclang-rt-14-dev               # make fuzz: libFuzzer and ASan runtimes for clang
   linux-libc-dev
 )
 
