@@ -431,3 +431,36 @@ TEST(Formatted, JqPathsOnABtfMapsDumpGiveTheInsertedValues)
 	// The dump file parses back (strict parser) with identical digest.
 	EXPECT_EQ(run_tool({"diff", file, "id:" + id_of(a.map.get())}).code, 0);
 }
+
+TEST(Formatted, PerCpuValuesAreOneObjectPerCpu)
+{
+	TMI_REQUIRE_ROOT();
+	struct btf *b = btf__new_empty();
+	int u32 = btf__add_int(b, "unsigned int", 4, 0);
+	int u64 = btf__add_int(b, "unsigned long long", 8, 0);
+	ASSERT_EQ(btf__load_into_kernel(b), 0);
+	UniqueFd btf_fd(dup(btf__fd(b)));
+	btf__free(b);
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .btf_fd = uint32_t(btf_fd.get()),
+		    .btf_key_type_id = uint32_t(u32), .btf_value_type_id = uint32_t(u64));
+	int fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "tmi_pcfmt", 4, 8, 8, &opts);
+	ASSERT_GE(fd, 0) << strerror(errno);
+	UniqueFd m(fd);
+	int ncpu = libbpf_num_possible_cpus();
+	std::vector<uint64_t> vals(ncpu);
+	for (int c = 0; c < ncpu; c++)
+		vals[c] = 1000 + c;
+	uint32_t key = 5;
+	ASSERT_EQ(bpf_map_update_elem(fd, &key, vals.data(), BPF_ANY), 0);
+	RunResult r = run_tool({"dump", "--map-id", id_of(fd)});
+	ASSERT_EQ(r.code, 0) << r.err;
+	auto lines = split_lines(r.out);
+	ASSERT_EQ(lines.size(), 2u);
+	json e = json::parse(lines[1]);
+	EXPECT_EQ(e["formatted"]["key"], 5);
+	ASSERT_EQ(e["formatted"]["values"].size(), size_t(ncpu));
+	for (int c = 0; c < ncpu; c++) {
+		EXPECT_EQ(e["formatted"]["values"][c]["cpu"], c);
+		EXPECT_EQ(e["formatted"]["values"][c]["value"], 1000 + c);
+	}
+}
