@@ -57,7 +57,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all test unit integration bench demo clean install uninstall FORCE
+.PHONY: all test unit integration bench demo fuzz clean install uninstall FORCE
 # Skeletons and BPF objects are kept after a build (not intermediates).
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(BUILD)/vmlinux.h
 
@@ -123,6 +123,35 @@ demo: all
 	$(Q)scripts/prepare-host.sh
 	$(Q)$(BUILD)/trace-map-iter demo
 
+# Fuzzing: clang's libFuzzer with ASan. `make fuzz` builds one binary per
+# fuzz/fuzz_NAME.cpp (with the few library sources it needs, compiled
+# again with the sanitizers) and runs each for FUZZ_TIME seconds, starting
+# from the committed seeds in fuzz/corpus/NAME; inputs it finds go to
+# fuzz-out/NAME, crashers to fuzz-out/NAME-crash-* (and make fails).
+FUZZ_CXX   ?= clang++
+FUZZ_TIME  ?= 60
+FUZZ_FLAGS := -std=c++20 -g -O1 -fsanitize=fuzzer,address -Ibpf -Iuser
+FUZZ_LIB   := base/hex base/sha256 base/input_file canon/canon canon/canon_io \
+              canon/btf_render canon/btf_json maps/maps maps/map_reader trace/events
+FUZZ_OBJS  := $(patsubst %,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB))
+FUZZ_NAMES := $(patsubst fuzz/fuzz_%.cpp,%,$(wildcard fuzz/fuzz_*.cpp))
+FUZZ_BINS  := $(patsubst %,$(BUILD)/fuzz/bin/fuzz_%,$(FUZZ_NAMES))
+
+$(BUILD)/fuzz/obj/%.o: user/%.cpp
+	$(call msg,FUZZ-CXX,$@)
+	$(Q)mkdir -p $(@D) && $(FUZZ_CXX) $(FUZZ_FLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/bin/fuzz_%: fuzz/fuzz_%.cpp $(FUZZ_OBJS)
+	$(call msg,FUZZ-LD,$@)
+	$(Q)mkdir -p $(@D) && $(FUZZ_CXX) $(FUZZ_FLAGS) $^ -lbpf -lelf -lz -lfmt -lcrypto -o $@
+
+fuzz: $(FUZZ_BINS)
+	$(Q)for t in $(FUZZ_NAMES); do \
+	  mkdir -p fuzz-out/$$t && \
+	  $(BUILD)/fuzz/bin/fuzz_$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	    -artifact_prefix=fuzz-out/$$t- fuzz-out/$$t fuzz/corpus/$$t || exit 1; \
+	done
+
 clean:
 	rm -rf $(BUILD)
 
@@ -161,4 +190,4 @@ uninstall:
 	$(Q)for d in $(sort $(dir $(addprefix $(DESTDIR)$(DATADIR)/,$(CONTRIB)))) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR); do \
 		[ ! -d $$d ] || rmdir --ignore-fail-on-non-empty $$d; done
 
--include $(ALL_OBJS:.o=.d) $(BPF_OBJS:.o=.d)
+-include $(ALL_OBJS:.o=.d) $(BPF_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)

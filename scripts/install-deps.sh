@@ -14,6 +14,8 @@ packages=(
   libgtest-dev googletest          # unit + integration tests
   libexpat1-dev                    # tests: parsing the SVG `buckets --svg` writes
   time                             # make bench: peak RSS of the tool
+  jq                               # tests: jq paths on dumps' "formatted" objects
+  libclang-rt-14-dev               # make fuzz: libFuzzer and ASan runtimes for clang
   linux-libc-dev
   # tests/packaging: promtool, systemd-analyze, man/groff, strace, YAML,
   # dpkg-buildflags; debhelper for dpkg-buildpackage (debian/)

@@ -94,7 +94,9 @@ fails() # WHAT SELECTOR CAPS...: the tracer must fail with one error line
 	if trace_run "$1" - "${@:2}"; then
 		fail "the tracer works $what: the unit should not keep that capability"
 	fi
-	grep -q '^error: ' "$tmp/err" || fail "$what: no error line: $(cat "$tmp/err")"
+	# -j: the error is one JSON line on stdout (as bpftool -j), nothing on stderr
+	grep -q '^{"type":"error","message":' "$tmp/out" ||
+		fail "$what: no JSON error line: $(cat "$tmp/out" "$tmp/err")"
 }
 
 # Each capability is needed: CAP_SYS_ADMIN to open maps by id (and to list

@@ -1,6 +1,8 @@
 // heat_strip.cpp: see heat_strip.hpp.
 #include "analysis/heat_strip.hpp"
 
+#include "base/output_file.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -320,12 +322,7 @@ std::string heat_strip_svg(const MapInfo &info, const BucketReport &r)
 void write_heat_strip(const std::string &path, const MapInfo &info, const BucketReport &r)
 {
 	std::string svg = heat_strip_svg(info, r);
-	// TODO(canon): switch to the shared safe output-file helper once it lands.
-	std::unique_ptr<FILE, int (*)(FILE *)> f(std::fopen(path.c_str(), "w"), &std::fclose);
-	if (!f || std::fwrite(svg.data(), 1, svg.size(), f.get()) != svg.size())
-		throw sys_error(fmt::format("can't write {}", path), errno);
-	if (std::fclose(f.release()) != 0)
-		throw sys_error(fmt::format("can't write {}", path), errno);
+	write_whole_file(path, svg); // safe: temporary + rename, every write checked
 }
 
 } // namespace tmi

@@ -13,6 +13,7 @@
 #include "analysis/heat_strip.hpp"
 #include "analysis/histogram.hpp"
 #include "base/error.hpp"
+#include "base/output_file.hpp"
 #include "cli/options.hpp"
 #include "base/hex.hpp"
 
@@ -101,6 +102,7 @@ public:
 			print_text(m, model, r);
 		if (!o_.svg.empty())
 			write_heat_strip(o_.svg, m.info, r);
+		flush_stdout_checked();
 		return kExitOk;
 	}
 

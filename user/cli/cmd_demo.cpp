@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "base/output_file.hpp"
 #include "cli/options.hpp"
 #include "base/fd.hpp"
 #include "maps/key_iterator.hpp"
@@ -94,6 +95,7 @@ public:
 		session.finish();
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			throw Error("demo walker failed");
+		flush_stdout_checked();
 		return kExitOk;
 	}
 

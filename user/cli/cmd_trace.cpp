@@ -12,6 +12,7 @@
 
 #include "cli/options.hpp"
 #include "base/error.hpp"
+#include "base/output_file.hpp"
 #include "maps/maps.hpp"
 #include "base/signals.hpp"
 #include "trace/trace_session.hpp"
@@ -102,6 +103,7 @@ int run_trace(const TraceOptions &o)
 		}
 	}
 	session.finish();
+	flush_stdout_checked();
 	return kExitOk;
 }
 
