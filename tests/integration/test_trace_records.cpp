@@ -464,3 +464,17 @@ TEST(TraceRecords, StartupWithThreeHundredMapsIsFast)
 	std::printf("startup with 300 maps: %.2f s\n", secs);
 	EXPECT_LT(secs, 3.0);
 }
+
+// Without privileges the one error line says what is needed.
+TEST(TraceRecords, NonRootIsToldWhatPrivilegesAreNeeded)
+{
+	TMI_REQUIRE_ROOT();
+	ASSERT_EQ(access("/usr/bin/setpriv", X_OK), 0) << "util-linux setpriv is needed";
+	Child c({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+		 "--inh-caps=-all", tool_path(), "-d", "1"});
+	int code = c.wait(std::chrono::seconds(30));
+	EXPECT_EQ(code, 2) << c.err();
+	auto lines = split_lines(c.err());
+	ASSERT_EQ(lines.size(), 1u) << c.err();
+	EXPECT_EQ(lines[0], "error: can't trace: needs root or CAP_BPF and CAP_PERFMON");
+}
