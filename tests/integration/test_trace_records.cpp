@@ -13,6 +13,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -138,6 +140,20 @@ private:
 	int go_[2];
 	pid_t pid_;
 };
+
+// Waits until the process is in the stopped state ('T' in /proc/PID/stat).
+bool wait_stopped(pid_t pid)
+{
+	for (int i = 0; i < 500; i++) {
+		std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+		std::string stat((std::istreambuf_iterator<char>(f)), {});
+		size_t paren = stat.rfind(')');
+		if (paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'T')
+			return true;
+		std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	}
+	return false;
+}
 
 UniqueFd small_hash(uint32_t n, const char *name = "tmi_test")
 {
@@ -327,6 +343,7 @@ TEST(TraceRecords, OneWarningPerCauseForManyShortLivedMaps)
 	ASSERT_TRUE(run.started()) << run.err();
 	// Stopped, the tool sees the events only after the maps are gone.
 	run.child().signal(SIGSTOP);
+	ASSERT_TRUE(wait_stopped(run.child().pid()));
 	std::vector<uint32_t> ids;
 	for (int i = 0; i < 5; i++) {
 		UniqueFd m = small_hash(4);
