@@ -464,22 +464,27 @@ TEST(TraceRecords, SeveralPidsAndCommFilter)
 }
 
 // Startup with many selected maps: well under a second per hundred maps
-// (it was ~120 ms per map: one BPF object load per map's geometry).
+// (it was ~120 ms per map: a BPF object load and detach per map's
+// geometry). What is checked is the time the 300 maps add to a one-map
+// startup, so a loaded host's fixed costs (loading the tracer) don't count.
 TEST(TraceRecords, StartupWithThreeHundredMapsIsFast)
 {
 	TMI_REQUIRE_ROOT();
+	UniqueFd one = create_map(BPF_MAP_TYPE_HASH, 8, 8, 16, 0, "tmi_one");
 	std::vector<UniqueFd> maps;
 	for (int i = 0; i < 300; i++)
 		maps.push_back(create_map(BPF_MAP_TYPE_HASH, 8, 8, 16, 0, "tmi_many"));
-	auto t0 = std::chrono::steady_clock::now();
-	ToolRun run({"--map-name", "tmi_many"});
-	auto took = std::chrono::steady_clock::now() - t0;
-	ASSERT_TRUE(run.started()) << run.err();
-	ASSERT_EQ(run.stop(), 0) << run.err();
-	double secs = std::chrono::duration<double>(took).count();
-	RecordProperty("startup_seconds_300_maps", std::to_string(secs));
-	std::printf("startup with 300 maps: %.2f s\n", secs);
-	EXPECT_LT(secs, 3.0);
+	auto startup = [](const char *name) {
+		auto t0 = std::chrono::steady_clock::now();
+		ToolRun run({"--map-name", name});
+		double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+		EXPECT_TRUE(run.started()) << run.err();
+		EXPECT_EQ(run.stop(), 0) << run.err();
+		return secs;
+	};
+	double t1 = startup("tmi_one"), t300 = startup("tmi_many");
+	std::printf("startup: 1 map %.2f s, 300 maps %.2f s\n", t1, t300);
+	EXPECT_LT(t300 - t1, 1.5); // < 0.5 s per hundred maps
 }
 
 // Without privileges the one error line says what is needed.
