@@ -45,6 +45,12 @@ _trace_map_iter()
 	--order)
 		COMPREPLY=($(compgen -W "none fingerprint full" -- "$cur"))
 		return ;;
+	--sort)
+		COMPREPLY=($(compgen -W "calls walks p99 lost restarts" -- "$cur"))
+		return ;;
+	--comm)
+		COMPREPLY=($(compgen -W "$(ps -e -o comm= 2>/dev/null)" -- "$cur"))
+		return ;;
 	--probe)
 		COMPREPLY=($(compgen -W "tracepoint raw_tp" -- "$cur"))
 		return ;;
@@ -60,8 +66,8 @@ _trace_map_iter()
 
 	local opts
 	case $cmd in
-	"") opts="-h --help --version $map_opts -p --pid -d --duration -i --interval -j --json
-		  --order --ringbuf-size --exact-cursor --probe -v --verbose" ;;
+	"") opts="-h --help --version $map_opts -p --pid --comm -d --duration -i --interval -j --json
+		  --order --ringbuf-size --exact-cursor --probe --top --sort -v --verbose" ;;
 	dump) opts="-h --help $map_opts -o --output --format --consistent --digest --expect --raw" ;;
 	diff) opts="-h --help -j --json" ;;
 	buckets) opts="-h --help $map_opts -j --json --top --svg" ;;

@@ -49,7 +49,16 @@ void add_trace(CLI::App &app, TraceOptions &o)
 		->check(CLI::PositiveNumber);
 	app.add_option("--map-name", o.names, "Trace every map with this name (repeatable)");
 	app.add_option("--pinned", o.pinned, "Trace the map pinned at PATH (repeatable)");
-	app.add_option("-p,--pid", o.pid, "Trace only this process")->check(CLI::PositiveNumber);
+	app.add_option("-p,--pid", o.pids, "Trace only these processes (repeatable; one is "
+		       "filtered in the kernel, several in userspace)")
+		->check(CLI::PositiveNumber);
+	app.add_option("--comm", o.comm, "Trace only threads with this comm")
+		->check([](const std::string &s) { return s.empty() ? "empty --comm" : ""; });
+	app.add_option("--top", o.top, "Show at most N maps per summary block")
+		->check(CLI::PositiveNumber);
+	app.add_option("--sort", o.sort, "Order summaries by calls, walks, p99, lost or restarts "
+		       "(descending; default: map id, or calls with --top)")
+		->check(CLI::IsMember({"calls", "walks", "p99", "lost", "restarts"}));
 	app.add_option("-d,--duration", o.duration, "Stop after SEC seconds")->check(kSeconds);
 	app.add_option("-i,--interval", o.interval, "Print summaries every SEC seconds")
 		->check(kSeconds);
