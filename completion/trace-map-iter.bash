@@ -45,8 +45,8 @@ _trace_map_iter()
 	--order)
 		COMPREPLY=($(compgen -W "none fingerprint full" -- "$cur"))
 		return ;;
-	--probe)
-		COMPREPLY=($(compgen -W "tracepoint raw_tp" -- "$cur"))
+	--hook | --probe)
+		COMPREPLY=($(compgen -W "auto fentry kprobe tracepoint raw_tp" -- "$cur"))
 		return ;;
 	--format)
 		COMPREPLY=($(compgen -W "jsonl table" -- "$cur"))
@@ -61,7 +61,7 @@ _trace_map_iter()
 	local opts
 	case $cmd in
 	"") opts="-h --help --version $map_opts -p --pid -d --duration -i --interval -j --json
-		  --order --ringbuf-size --exact-cursor --probe -v --verbose" ;;
+		  --order --ringbuf-size --exact-cursor --hook --probe -v --verbose" ;;
 	dump) opts="-h --help $map_opts -o --output --format --consistent --digest --expect --raw" ;;
 	diff) opts="-h --help -j --json" ;;
 	buckets) opts="-h --help $map_opts -j --json --top --svg" ;;

@@ -36,7 +36,7 @@ void TraceSession::on_record(const void *data, size_t len)
 		malformed_++;
 		return;
 	}
-	label(ev->map_id, ev->map_type);
+	label(ev->map_id, ev->map_type, ev->map_name);
 	std::optional<uint64_t> skipped;
 	if (HotSpotTracker *h = hot_spots(ev->map_id, ev->map_type))
 		if (auto placed = h->on_call(*ev))
@@ -46,12 +46,14 @@ void TraceSession::on_record(const void *data, size_t len)
 	walks_.on_event(*ev, skipped);
 }
 
-const MapLabel &TraceSession::label(uint32_t map_id, uint32_t map_type)
+const MapLabel &TraceSession::label(uint32_t map_id, uint32_t map_type, std::string_view name)
 {
 	auto it = labels_.find(map_id);
 	if (it != labels_.end())
 		return it->second;
-	MapLabel l{map_id, "", map_type};
+	MapLabel l{map_id, std::string(name), map_type};
+	if (!name.empty()) // captured in the kernel with the event: no lookup, survives the map
+		return labels_.emplace(map_id, std::move(l)).first->second;
 	try {
 		OpenMap m = open_map_by_id(map_id);
 		l.name = m.info.name;

@@ -35,10 +35,11 @@ public:
 	void finish();
 
 	uint64_t received() const { return received_; }
+	std::string_view hook_name() const { return tracer_->hook_name(); }
 
 private:
 	void on_record(const void *data, size_t len);
-	const MapLabel &label(uint32_t map_id, uint32_t map_type);
+	const MapLabel &label(uint32_t map_id, uint32_t map_type, std::string_view name = {});
 	// The map's hot-spot tracker; null when it is not a hash map or its
 	// geometry cannot be read (then calls are not placed in buckets).
 	HotSpotTracker *hot_spots(uint32_t map_id, uint32_t map_type);
