@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdarg>
 
 #include "base/error.hpp"
 #include "base/host.hpp"
@@ -28,15 +29,30 @@ struct Geometry {
 	uint32_t n_buckets, hashrnd;
 };
 
+int quiet_print(enum libbpf_print_level, const char *, va_list) { return 0; }
+
+// Reads n_buckets and hashrnd; throws tmi::Error naming what is missing.
+// libbpf stays quiet: the caller reports a failure in one line.
 Geometry read_geometry(const OpenMap &m)
 {
 	ensure_tracefs();
+	if (!tracepoint_exists("syscalls", "sys_enter_bpf"))
+		throw Error("the kernel has no syscalls:sys_enter_bpf tracepoint "
+			    "(CONFIG_FTRACE_SYSCALLS)");
+	libbpf_print_fn_t old = libbpf_set_print(quiet_print);
+	struct Restore {
+		libbpf_print_fn_t fn;
+		~Restore() { libbpf_set_print(fn); }
+	} restore{old};
 	std::unique_ptr<htab_info_bpf, SkelFree> skel(htab_info_bpf__open());
 	if (!skel)
 		throw sys_error("can't open BPF object htab_info", errno);
 	skel->rodata->self_tgid = getpid();
 	if (int err = htab_info_bpf__load(skel.get()))
-		throw sys_error("can't load BPF object htab_info (run as root)", err);
+		throw sys_error(geteuid() ? "can't load BPF object htab_info (needs root or CAP_BPF "
+					    "and CAP_PERFMON)"
+					  : "can't load BPF object htab_info",
+				err);
 	skel->bss->want_fd = m.fd.get();
 	if (int err = htab_info_bpf__attach(skel.get()))
 		throw sys_error("can't attach to syscalls:sys_enter_bpf", err);
@@ -84,6 +100,17 @@ HtabModel read_htab_model(const OpenMap &m, const MapContents &batch_order)
 			return old;
 	}
 	return model;
+}
+
+HtabModelResult try_read_htab_model(const OpenMap &m, const MapContents &batch_order)
+{
+	HtabModelResult r;
+	try {
+		r.model = read_htab_model(m, batch_order);
+	} catch (const Error &e) {
+		r.why = e.what();
+	}
+	return r;
 }
 
 BucketReport analyse_buckets(const MapContents &m, const HtabModel &model, size_t top)
