@@ -101,8 +101,11 @@ TEST(Hooks, AutoPicksTheFirstHookThatLoads)
 	ASSERT_FALSE(lines.empty());
 }
 
-// Every hook that loads reports the same walk for the same calls.
-TEST(Hooks, EveryLoadableHookReportsTheSameWalks)
+// Every hook that loads reports the same walks for the same calls, with
+// per-thread state in task storage and in the tid-keyed hash (pre-5.12).
+class HooksState : public ::testing::TestWithParam<bool> {};
+
+TEST_P(HooksState, EveryLoadableHookReportsTheSameWalks)
 {
 	TMI_REQUIRE_ROOT();
 	UniqueFd hash = filled_hash(13, 8, 256, 100);
@@ -114,6 +117,7 @@ TEST(Hooks, EveryLoadableHookReportsTheSameWalks)
 		TraceConfig cfg;
 		cfg.hook = h;
 		cfg.map_ids = {hid, aid};
+		cfg.tid_hash_state = GetParam();
 		std::vector<CallEvent> evs;
 		std::unique_ptr<Tracer> t;
 		try {
@@ -167,6 +171,11 @@ TEST(Hooks, EveryLoadableHookReportsTheSameWalks)
 	}
 	EXPECT_GE(tried, 1);
 }
+
+INSTANTIATE_TEST_SUITE_P(State, HooksState, ::testing::Values(false, true),
+			 [](const ::testing::TestParamInfo<bool> &i) {
+				 return i.param ? "TidHash" : "TaskStorage";
+			 });
 
 // The map's name travels with the event: a map closed before the tracer
 // reads its events keeps its name.

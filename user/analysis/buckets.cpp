@@ -26,7 +26,7 @@ struct SkelFree {
 };
 
 struct Geometry {
-	uint32_t n_buckets, hashrnd;
+	uint32_t n_buckets = 0, hashrnd = 0;
 };
 
 int quiet_print(enum libbpf_print_level, const char *, va_list) { return 0; }
@@ -82,7 +82,13 @@ HtabModel read_htab_model(const OpenMap &m, const MapContents &batch_order)
 	if (!is_hash_family(m.info.type))
 		throw Error(fmt::format("can't analyse buckets of map {}: {} is not a hash map",
 					m.info.id, map_type_name(m.info.type)));
-	Geometry g = read_geometry(m);
+	Geometry g;
+	try {
+		g = read_geometry(m);
+	} catch (const Error &e) {
+		throw Error(fmt::format("can't read the bucket geometry of map {}: {}", m.info.id,
+					e.what()));
+	}
 	if (g.n_buckets == 0 || (g.n_buckets & (g.n_buckets - 1)))
 		throw Error(fmt::format("can't analyse buckets of map {}: n_buckets {} read from "
 					"the kernel is not a power of two",

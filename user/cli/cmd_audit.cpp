@@ -57,8 +57,7 @@ OrderModel model_for(const OpenMap &m, const std::vector<Bytes> &walk)
 		keys.keys.append(k.data(), k.size());
 	HtabModelResult geometry = try_read_htab_model(m, keys);
 	if (!geometry.model)
-		fmt::print(stderr, "warning: map {}: no bucket geometry ({}): checking repeats only\n",
-			   m.info.id, geometry.why);
+		fmt::print(stderr, "warning: {}; checking repeats only\n", geometry.why);
 	model.htab = geometry.model;
 	bool zero = (m.info.map_flags & BPF_F_ZERO_SEED) || (model.htab && model.htab->hashrnd == 0);
 	model.cls = zero ? OrderClass::HashZeroSeed : OrderClass::HashRandomSeed;

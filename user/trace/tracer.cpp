@@ -319,7 +319,7 @@ Attempt Tracer::Impl::try_hook(HookKind h, const TraceConfig &cfg)
 	skel->rodata->all_maps = cfg.map_ids.empty();
 	skel->rodata->wakeup_bytes = cfg.ringbuf_bytes / 2;
 	skel->rodata->exact_cursor = cfg.exact_cursor;
-	bool task_storage = task_storage_usable(h);
+	bool task_storage = !cfg.tid_hash_state && task_storage_usable(h);
 	skel->rodata->use_task_storage = task_storage;
 	bpf_map__set_autocreate(skel->maps.inflight_task, task_storage);
 	bpf_map__set_autocreate(skel->maps.inflight_tid, !task_storage);

@@ -50,6 +50,9 @@ struct TraceConfig {
 	uint64_t ringbuf_bytes = 16u << 20;
 	bool verbose = false;          // libbpf debug output and verifier logs
 	bool exact_cursor = false;     // copy every cursor (TMI_F_CURSOR_IS_LAST off)
+	// Keep per-thread state in the tid-keyed hash map even where task
+	// storage works (what kernels before 5.12 get): for tests.
+	bool tid_hash_state = false;
 };
 
 struct KernelCounters {
