@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -93,7 +94,7 @@ TEST(Hooks, AutoPicksTheFirstHookThatLoads)
 		EXPECT_EQ(lines[0].find("run as root"), std::string::npos);
 	}
 	ASSERT_FALSE(first_ok.empty());
-	RunResult a = run_tool({"--map-id", id, "-d", "0.1", "-j"});
+	RunResult a = run_tool({"--map-id", id, "--hook", "auto", "-d", "0.1", "-j"});
 	ASSERT_EQ(a.code, 0) << a.err;
 	EXPECT_EQ(hook_on_tracing_line(a.err), first_ok) << a.err;
 	// The summary's hook is the lead's to print; the library names it too.
@@ -289,6 +290,14 @@ TEST(Hooks, TwoTracersDoNotSeeEachOthersHousekeeping)
 TEST(Hooks, MoreThan1024SelectedMapsStart)
 {
 	TMI_REQUIRE_ROOT();
+	// 1100 map fds: above the usual soft limit of 1024 open files.
+	struct rlimit nofile;
+	ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &nofile), 0);
+	if (nofile.rlim_cur < 4096) {
+		nofile.rlim_cur = 4096;
+		nofile.rlim_max = std::max<rlim_t>(nofile.rlim_max, 4096);
+		ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &nofile), 0) << strerror(errno);
+	}
 	std::vector<UniqueFd> maps;
 	std::vector<std::string> args{"-j", "--order", "none"};
 	for (int i = 0; i < 1100; i++) {
