@@ -78,7 +78,8 @@ TEST(Hooks, AutoPicksTheFirstHookThatLoads)
 
 	std::string first_ok;
 	for (const char *h : {"fentry", "kprobe", "tracepoint", "raw_tp"}) {
-		RunResult r = run_tool({"--map-id", id, "--hook", h, "-d", "0.1", "-j"});
+		// Text mode: the error is one line on stderr (-j would make it JSON).
+		RunResult r = run_tool({"--map-id", id, "--hook", h, "-d", "0.1"});
 		if (r.code == 0) {
 			EXPECT_EQ(hook_on_tracing_line(r.err), h) << r.err;
 			if (first_ok.empty())
