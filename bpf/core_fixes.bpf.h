@@ -1,7 +1,29 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Kernel-version differences, in one place. Everything else in bpf/ reads
- * kernel structs only through the helpers here.
+ * Kernel-version differences, in one place (libbpf-tools' style). Everything
+ * else in bpf/ reads kernel structs only through the helpers here.
+ *
+ * The oldest kernel this is written for is 5.10 (the oldest LTS fleets run);
+ * it is tested on Debian 12's 6.1 and on 6.12/6.18. What each needs:
+ *
+ *   what                          since   commit / note
+ *   ring buffer                   5.8     457f44363a88 (bpf: Implement BPF ring buffer)
+ *   BTF raw_tp args, fentry/fexit 5.5     fec56f5890d9 (bpf: Introduce BPF trampoline)
+ *   kprobes, syscall tracepoints  always  (CONFIG_KPROBES, CONFIG_FTRACE_SYSCALLS)
+ *   task storage for tracing      5.12    "bpf: Enable task local storage for tracing
+ *                                         programs" (Song Liu); before that the
+ *                                         per-thread state lives in a hash map keyed by
+ *                                         tid (use_task_storage, chosen before load)
+ *   bpf_get_current_task_btf      5.11    "bpf: Implement get_current_task_btf and
+ *                                         RET_PTR_TO_BTF_ID"; not used: bpf_get_current_task()
+ *                                         and CO-RE reads work on every kernel
+ *   bpf_rdonly_cast kfunc         6.2     not used: no kfunc is required
+ *   task_struct::start_boottime   5.5     renamed from real_start_time (see below)
+ *   bpf_htab::n_buckets, hashrnd  3.18    private to kernel/bpf/hashtab.c, in vmlinux BTF
+ *
+ * Verifier differences: 6.1 loses the bounds of a register * register
+ * multiply (the ring-buffer record size is built from conditional
+ * additions instead, tracer.bpf.c on_exit).
  */
 #ifndef TMI_CORE_FIXES_BPF_H
 #define TMI_CORE_FIXES_BPF_H
@@ -10,34 +32,28 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-
 /*
- * fd -> struct file -> struct bpf_map for the current task.
- *
- * Direct loads through BTF pointers (bpf_get_current_task_btf, and the
- * bpf_rdonly_cast kfunc for the pointers we read) compile to exception-table
- * protected loads: a few ns each, where every bpf_probe_read_kernel is a
- * helper call. Only fds[fd] needs the helper (variable index into a plain
- * pointer array). files_struct->fdt and fdtable->{max_fds,fd} have been
- * stable since 2.6; file->private_data holds the struct bpf_map for map fds
+ * fd -> struct file -> struct bpf_map for the current task, with CO-RE
+ * probe reads only (no kfunc, no BTF task pointer: loads on 5.10).
+ * files_struct->fdt and fdtable->{max_fds,fd} have been stable since 2.6;
+ * file->private_data holds the struct bpf_map for map fds
  * (kernel/bpf/syscall.c: bpf_map_new_fd). A non-map fd yields garbage here:
  * harmless, because the syscall then fails with EBADF/EINVAL and the exit
- * program discards the call.
+ * program counts it as failed without reading the map.
  */
 static __always_inline struct bpf_map *tmi_fd_to_map(__u32 fd)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = task->files->fdt;
-	struct file *file = NULL, *f;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *file = NULL;
 
-	if (fd >= fdt->max_fds)
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
 		return NULL;
-	bpf_probe_read_kernel(&file, sizeof(file), &fdt->fd[fd]);
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	if (!file)
 		return NULL;
-	f = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
-	return bpf_rdonly_cast(f->private_data, bpf_core_type_id_kernel(struct bpf_map));
+	return BPF_CORE_READ(file, private_data);
 }
 
 /*
@@ -51,26 +67,41 @@ struct bpf_htab___tmi {
 } __attribute__((preserve_access_index));
 
 /*
+ * The process start time /proc/PID/stat reports (field 22): 5.5 renamed
+ * task_struct::real_start_time to start_boottime (same meaning: boot-based
+ * ns, "time: Rename tsk->real_start_time to ->start_boottime", 5.5).
+ */
+struct task_struct___o {
+	u64 real_start_time;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 tmi_current_start_boottime(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+
+	if (bpf_core_field_exists(leader->start_boottime))
+		return BPF_CORE_READ(leader, start_boottime);
+	return BPF_CORE_READ((struct task_struct___o *)leader, real_start_time);
+}
+
+/*
  * bpf(2)'s syscall number and argument registers for the raw sys_enter
  * tracepoint, which passes the user's pt_regs (arch/x86/entry/syscall_64.c,
- * arch/arm64/kernel/syscall.c). PT_REGS_PARM*_SYSCALL pick orig_x0 on arm64.
+ * arch/arm64/kernel/syscall.c). PT_REGS_PARM*_CORE_SYSCALL read them with
+ * CO-RE (the pointer is not a BTF pointer on a raw tracepoint).
  */
 #if defined(__TARGET_ARCH_x86)
 #define TMI_NR_BPF 321
-#define TMI_SYSCALL_NR(regs) ((regs)->orig_ax)
+#define TMI_SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
 #elif defined(__TARGET_ARCH_arm64)
 #define TMI_NR_BPF 280
-#define TMI_SYSCALL_NR(regs) ((regs)->syscallno)
+#define TMI_SYSCALL_NR(regs) BPF_CORE_READ(regs, syscallno)
 #elif defined(__TARGET_ARCH_riscv)
 #define TMI_NR_BPF 280
-#define TMI_SYSCALL_NR(regs) ((regs)->a7)
+#define TMI_SYSCALL_NR(regs) BPF_CORE_READ(regs, a7)
 #else
 #error "add bpf(2)'s syscall number for this architecture"
 #endif
-
-static __always_inline struct pt_regs *tmi_syscall_regs(__u64 regs)
-{
-	return bpf_rdonly_cast((void *)regs, bpf_core_type_id_kernel(struct pt_regs));
-}
 
 #endif /* TMI_CORE_FIXES_BPF_H */

@@ -43,7 +43,7 @@ int htab_info(struct trace_event_raw_sys_enter *ctx)
 	htab = (struct bpf_htab___tmi *)map;
 	result.n_buckets = BPF_CORE_READ(htab, n_buckets);
 	result.hashrnd = BPF_CORE_READ(htab, hashrnd);
-	result.map_id = map->id;
+	result.map_id = BPF_CORE_READ(map, id);
 	result.done = 1;
 	return 0;
 }

@@ -7,6 +7,7 @@
 #define TRACE_MAP_ITER_H
 
 #define TMI_COMM_LEN 16
+#define TMI_MAP_NAME_LEN 16 /* BPF_OBJ_NAME_LEN */
 /* Keys up to this many bytes are recorded whole; longer ones are cut and
  * flagged TMI_F_KEY_TRUNCATED. */
 #define TMI_MAX_KEY 512
@@ -26,7 +27,8 @@
 #define TMI_F_CURSOR_IS_LAST (1u << 2)
 
 /*
- * One traced bpf() call, emitted at syscall exit.
+ * One traced call (a bpf() command, or the map operation it runs on the
+ * fentry/kprobe hooks), emitted when it returns.
  *
  * The record is this header followed directly (at offset
  * sizeof(struct tmi_event)) by n_keys keys of key_len bytes each: the cursor
@@ -35,8 +37,8 @@
  * batch_count is the number of entries the kernel returned.
  */
 struct tmi_event {
-	__u64 ts_ns;      /* bpf_ktime_get_ns() at syscall exit */
-	__u64 latency_ns; /* exit - enter */
+	__u64 ts_ns;      /* bpf_ktime_get_ns() at the call's return */
+	__u64 latency_ns; /* return - entry (README "Hooks": what that spans) */
 	__u32 pid;        /* tgid */
 	__u32 tid;
 	__u32 map_id;
@@ -51,6 +53,27 @@ struct tmi_event {
 	__u16 n_keys;
 	__u16 _pad;
 	char comm[TMI_COMM_LEN];
+	/* The map's name as the kernel had it during the call (bpf_map.name),
+	 * so a map that is gone by the time userspace reads it keeps its name. */
+	char map_name[TMI_MAP_NAME_LEN];
+};
+
+/* Key of the `failed_by_errno` map: calls that failed, per map and errno. */
+struct tmi_failed_key {
+	__u32 map_id;
+	__u32 err; /* positive errno */
+};
+
+/*
+ * Value of the pinned registry of running tracers (key: tgid). A tracer's
+ * programs skip the bpf() calls of every registered tracer whose process
+ * start time matches, so a stale entry (a tracer killed with SIGKILL whose
+ * pid was reused) never hides a user's calls. start_ticks is field 22 of
+ * /proc/PID/stat: the group leader's start_boottime / ns_per_tick.
+ */
+struct tmi_tracer_entry {
+	__u64 start_ticks;
+	__u64 ns_per_tick;
 };
 
 /* Indices of the per-CPU counters in the `counters` array map. */

@@ -3,13 +3,18 @@
  * tracer.bpf.c: records every BPF_MAP_GET_NEXT_KEY and
  * BPF_MAP_LOOKUP[_AND_DELETE]_BATCH call on the selected maps.
  *
- * sys_enter_bpf: filter (cmd, pid, map id), stash the call in task-local
- * storage (exact enter/exit pairing, immune to CPU migration) and copy the
- * cursor key. sys_exit_bpf: copy the returned key and write one event to the
- * ring buffer without a wake-up; userspace drains on a timer, and we force a
- * wake-up only when the ring is filling up. Every event that cannot be
- * written is counted in `counters` and `lost_by_map`, so that
- * reported + lost == calls made.
+ * One shared handler, four hooks (one file each in bpf/hooks/; userspace autoloads
+ * exactly one hook's programs, chosen before load). A hook only says what
+ * the call is: the map, the cursor, where the next key goes, the user attr
+ * (batch count), and at return the return value. The handler does the rest:
+ * on_enter filters (pid, map id, the tracers' own calls), stashes the call
+ * in per-thread state (task storage, or a hash map keyed by tid on kernels
+ * without task storage for tracing programs) and copies the cursor key;
+ * on_exit copies the returned key and writes one event to the ring buffer
+ * without a wake-up (userspace drains on a timer; a wake-up is forced only
+ * when the ring fills up). Every event that cannot be written is counted in
+ * `counters` and `lost_by_map`, every failed call in `failed_by_errno`, so
+ * reported + lost + failed == calls made.
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -25,17 +30,21 @@ const volatile __u32 targ_tgid = 0;     /* -p PID; 0 = every process */
 const volatile bool all_maps = true;    /* false: only ids in target_maps */
 const volatile __u64 wakeup_bytes = 0;  /* force a wake-up above this fill level */
 const volatile bool exact_cursor = false; /* always copy the cursor (see TMI_F_CURSOR_IS_LAST) */
+/* Per-thread state in task storage (5.12+) or in inflight_tid; chosen by
+ * userspace before load, the other map is not created. */
+const volatile bool use_task_storage = true;
 
 struct inflight {
 	struct tmi_event ev;
 	__u8 keys[2 * TMI_MAX_KEY + 64];  /* cursor key, then next key; slack for
 					    * read_user_key's fixed-size copy */
 	__u64 enter_ns;
-	__u64 uattr;
-	__u64 next_key_uptr;
-	__u64 last_key_uptr; /* where the last successful get_next_key wrote */
+	__u64 uattr;        /* user attr: batch count is read from it at exit */
+	__u64 next_key_ptr; /* where get_next_key writes its key */
+	__u64 last_key_ptr; /* where the last successful get_next_key wrote */
 	__u32 last_map_id;
-	__u32 active;
+	__u8 active;
+	__u8 kernel_keys;   /* cursor/next_key are kernel pointers (op hooks) */
 };
 
 struct {
@@ -43,7 +52,17 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct inflight);
-} inflight SEC(".maps");
+} inflight_task SEC(".maps");
+
+/* Before 5.12: one slot per thread in a call, created at entry and deleted
+ * at return (so nothing outlives a thread, and nothing is carried between
+ * calls: every cursor is copied, as with exact_cursor). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);   /* tid */
+	__type(value, struct inflight);
+} inflight_tid SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -52,17 +71,33 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
+	__uint(max_entries, 1); /* sized to the selection by userspace */
 	__type(key, __u32);   /* map id */
 	__type(value, __u8);
 } target_maps SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 4096); /* at least the selection, set by userspace */
 	__type(key, __u32);   /* map id */
 	__type(value, __u64); /* events lost on that map */
 } lost_by_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct tmi_failed_key);
+	__type(value, __u64); /* calls that failed with that errno */
+} failed_by_errno SEC(".maps");
+
+/* Running tracers (pinned under /sys/fs/bpf/trace-map-iter/ and shared by
+ * every instance): their bpf() calls are never traced. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);   /* tgid */
+	__type(value, struct tmi_tracer_entry);
+} tracers SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -70,6 +105,9 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
+
+/* A zeroed slot to create inflight_tid entries from (too big for the stack). */
+static const struct inflight zero_slot;
 
 /* get_next_key's attr: map_fd, key, next_key (uapi union bpf_attr). */
 struct gnk_attr {
@@ -87,6 +125,18 @@ struct batch_attr {
 	__u64 values;
 	__u32 count;
 	__u32 map_fd;
+};
+
+/* What a hook tells the handler about a call at its entry. */
+struct tmi_call {
+	struct bpf_map *map; /* kernel pointer, read with CO-RE */
+	__u64 cursor;        /* get_next_key key / batch in_batch; 0 = start */
+	__u64 next_key;      /* get_next_key: where the next key is written */
+	__u64 uattr;         /* user attr (batch count) */
+	__u16 cmd;
+	bool kernel_keys;    /* cursor and next_key point into the kernel */
+	bool nested_ok;      /* an op hook: a call inside an in-flight one (an
+			      * array batch's own get_next_key calls) is skipped */
 };
 
 static __always_inline void count(__u32 idx)
@@ -109,18 +159,69 @@ static __always_inline void count_lost(__u32 map_id)
 		bpf_map_update_elem(&lost_by_map, &map_id, &one, BPF_NOEXIST);
 }
 
+static __always_inline void count_failed(__u32 map_id, long ret)
+{
+	struct tmi_failed_key k = { .map_id = map_id, .err = (__u32)-ret };
+	__u64 one = 1, *v;
+
+	count(TMI_CNT_FAILED);
+	v = bpf_map_lookup_elem(&failed_by_errno, &k);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+	else
+		bpf_map_update_elem(&failed_by_errno, &k, &one, BPF_NOEXIST);
+}
+
+/* True for a tracer's own calls: this one's, or a registered instance's
+ * whose process start time matches (a reused pid is traced). */
+static __always_inline bool is_tracer(__u32 tgid)
+{
+	struct tmi_tracer_entry *e;
+
+	if (tgid == self_tgid)
+		return true;
+	e = bpf_map_lookup_elem(&tracers, &tgid);
+	if (!e || !e->ns_per_tick)
+		return false;
+	return tmi_current_start_boottime() / e->ns_per_tick == e->start_ticks;
+}
+
+static __always_inline struct inflight *slot_get(__u32 tid, bool create)
+{
+	struct inflight *st;
+
+	/* Task storage takes a BTF task pointer (bpf_get_current_task_btf,
+	 * 5.11: older than task storage for tracing programs, so always there
+	 * when this branch is live; dead code to the verifier otherwise). */
+	if (use_task_storage)
+		return bpf_task_storage_get(&inflight_task, bpf_get_current_task_btf(), 0,
+					    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	st = bpf_map_lookup_elem(&inflight_tid, &tid);
+	if (st || !create)
+		return st;
+	bpf_map_update_elem(&inflight_tid, &tid, &zero_slot, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&inflight_tid, &tid);
+}
+
+static __always_inline void slot_done(__u32 tid)
+{
+	if (!use_task_storage)
+		bpf_map_delete_elem(&inflight_tid, &tid);
+}
+
 /*
- * Copies a user key of `len` (<= TMI_MAX_KEY) bytes into `dst` (map memory).
+ * Copies a key of `len` (<= TMI_MAX_KEY) bytes into `dst` (map memory).
  *
- * bpf_probe_read_user into map memory costs ~2x a read into the BPF stack:
- * hardened usercopy (__check_object_size) walks the slab metadata of a heap
- * destination but returns early for the stack (measured with perf here:
+ * User keys: bpf_probe_read_user into map memory costs ~2x a read into the
+ * BPF stack: hardened usercopy (__check_object_size) walks the slab metadata
+ * of a heap destination but returns early for the stack (measured with perf:
  * 11% of a traced walk). So keys up to TMI_STACK_KEY bytes bounce through
- * the stack and reach the map value with a fixed-size copy.
+ * the stack and reach the map value with a fixed-size copy. Kernel keys (op
+ * hooks) are read straight into place.
  */
 #define TMI_STACK_KEY 64
 
-static __always_inline long read_user_key(__u8 *dst, __u32 len, __u64 src)
+static __always_inline long read_key(__u8 *dst, __u32 len, __u64 src, bool kernel)
 {
 	__u8 buf[2 * TMI_STACK_KEY];
 	__u64 n = len;
@@ -128,6 +229,8 @@ static __always_inline long read_user_key(__u8 *dst, __u32 len, __u64 src)
 
 	if (len > TMI_MAX_KEY)
 		return -1;
+	if (kernel)
+		return bpf_probe_read_kernel(dst, len, (void *)src);
 	if (len > TMI_STACK_KEY)
 		return bpf_probe_read_user(dst, len, (void *)src);
 	/* The mask is done in asm on the register passed to the helper, so
@@ -139,93 +242,81 @@ static __always_inline long read_user_key(__u8 *dst, __u32 len, __u64 src)
 	return err;
 }
 
-static __always_inline __u32 bounded_key_len(__u32 key_size)
+static __always_inline bool traced_cmd(__u64 cmd)
 {
-	return key_size > TMI_MAX_KEY ? TMI_MAX_KEY : key_size;
+	return cmd == TMI_CMD_GET_NEXT_KEY || cmd == TMI_CMD_LOOKUP_BATCH ||
+	       cmd == TMI_CMD_LOOKUP_AND_DELETE_BATCH;
 }
 
-static __always_inline int on_enter(__u64 cmd, __u64 uattr)
+static __always_inline int on_enter(const struct tmi_call *c)
 {
-	__u64 pid_tgid, cursor = 0, next_key = 0;
-	__u32 tgid, fd, map_id, key_size, key_len;
-	struct bpf_map *map;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+	struct bpf_map *map = c->map; /* a plain local: BPF_CORE_READ relocates only kernel types */
+	__u32 map_id, key_size, key_len;
 	struct inflight *st;
 	__u16 flags = 0;
 
-	if (cmd != TMI_CMD_GET_NEXT_KEY && cmd != TMI_CMD_LOOKUP_BATCH &&
-	    cmd != TMI_CMD_LOOKUP_AND_DELETE_BATCH)
+	if (targ_tgid && tgid != targ_tgid)
 		return 0;
-	pid_tgid = bpf_get_current_pid_tgid();
-	tgid = pid_tgid >> 32;
-	if (tgid == self_tgid || (targ_tgid && tgid != targ_tgid))
-		return 0;
-
-	if (cmd == TMI_CMD_GET_NEXT_KEY) {
-		struct gnk_attr a;
-
-		if (bpf_probe_read_user(&a, sizeof(a), (void *)uattr))
-			return 0;
-		fd = a.map_fd;
-		cursor = a.key;
-		next_key = a.next_key;
-	} else {
-		struct batch_attr b;
-
-		if (bpf_probe_read_user(&b, sizeof(b), (void *)uattr))
-			return 0;
-		fd = b.map_fd;
-		cursor = b.in_batch;
-	}
-
-	map = tmi_fd_to_map(fd);
 	if (!map)
 		return 0;
-	map_id = map->id;
+	map_id = BPF_CORE_READ(map, id);
 	if (!all_maps && !bpf_map_lookup_elem(&target_maps, &map_id))
 		return 0;
+	if (is_tracer(tgid))
+		return 0;
 
-	st = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	st = slot_get(tid, true);
 	if (!st) {
 		count(TMI_CNT_NO_SLOT);
 		count_lost(map_id);
 		return 0;
 	}
+	/* An array's batch lookup runs get_next_key inside the kernel: that is
+	 * one batch walk, never also get_next_key calls. */
+	if (c->nested_ok && st->active && st->ev.cmd != TMI_CMD_GET_NEXT_KEY &&
+	    c->cmd == TMI_CMD_GET_NEXT_KEY)
+		return 0;
 
-	key_size = map->key_size;
-	key_len = bounded_key_len(key_size);
+	key_size = BPF_CORE_READ(map, key_size);
+	key_len = key_size > TMI_MAX_KEY ? TMI_MAX_KEY : key_size;
 	if (key_size > TMI_MAX_KEY)
 		flags |= TMI_F_KEY_TRUNCATED;
-	if (!cursor)
+	if (!c->cursor)
 		flags |= TMI_F_CURSOR_NULL;
 
-	/* comm is copied when the thread's slot is new and at every walk
-	 * start, not per call: a thread renamed mid-walk keeps its old name
-	 * until its next walk. */
-	if (!st->ev.tid || !cursor) {
+	/* comm and the map's name are copied when the thread's slot is new,
+	 * at every walk start and when the map changes, not per call: a thread
+	 * renamed mid-walk keeps its old name until its next walk. */
+	if (!st->ev.tid || !c->cursor || st->ev.map_id != map_id) {
 		st->ev.pid = tgid;
-		st->ev.tid = (__u32)pid_tgid;
+		st->ev.tid = tid;
 		bpf_get_current_comm(st->ev.comm, sizeof(st->ev.comm));
+		bpf_probe_read_kernel_str(st->ev.map_name, sizeof(st->ev.map_name),
+					  &map->name);
 	}
 	st->ev.map_id = map_id;
-	st->ev.map_type = map->map_type;
+	st->ev.map_type = BPF_CORE_READ(map, map_type);
 	st->ev.key_size = key_size;
 	st->ev.key_len = key_len;
-	st->ev.cmd = cmd;
+	st->ev.cmd = c->cmd;
 	st->ev.n_keys = 0;
 	st->ev.batch_count = 0;
-	st->uattr = uattr;
-	st->next_key_uptr = next_key;
+	st->uattr = c->uattr;
+	st->next_key_ptr = c->next_key;
+	st->kernel_keys = c->kernel_keys;
 
 	/* The cursor must be copied now: callers such as bpftool pass the
 	 * same buffer as key and next_key, so it is overwritten by exit.
 	 * Each copy costs ~0.1 us, so the common continuation (the buffer the
-	 * previous call returned into) is flagged instead of re-read. */
-	if (cmd == TMI_CMD_GET_NEXT_KEY && cursor && !exact_cursor &&
-	    cursor == st->last_key_uptr && map_id == st->last_map_id) {
+	 * previous call returned into) is flagged instead of re-read. Kernel
+	 * buffers are fresh per call: always copied. */
+	if (c->cmd == TMI_CMD_GET_NEXT_KEY && c->cursor && !exact_cursor && !c->kernel_keys &&
+	    c->cursor == st->last_key_ptr && map_id == st->last_map_id) {
 		flags |= TMI_F_CURSOR_IS_LAST;
-	} else if (cmd == TMI_CMD_GET_NEXT_KEY && cursor) {
-		if (read_user_key(st->keys, key_len, cursor) == 0)
+	} else if (c->cmd == TMI_CMD_GET_NEXT_KEY && c->cursor) {
+		if (read_key(st->keys, key_len, c->cursor, c->kernel_keys) == 0)
 			st->ev.n_keys = 1;
 		else
 			flags |= TMI_F_CURSOR_NULL; /* unreadable cursor: kernel will fail with EFAULT */
@@ -236,18 +327,23 @@ static __always_inline int on_enter(__u64 cmd, __u64 uattr)
 	return 0;
 }
 
-static __always_inline int on_exit(long ret)
+/* cmd: what returned (the op hooks tell a batch's nested get_next_key
+ * return from the batch's own); 0 = whatever is in flight (syscall hooks). */
+static __always_inline int on_exit(__u16 cmd, long ret)
 {
 	__u64 now = bpf_ktime_get_ns(), flags = BPF_RB_NO_WAKEUP;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid, key_len, off, size;
 	struct inflight *st;
-	__u32 key_len, off, size, n_keys;
 
-	st = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
-	if (!st || !st->active)
+	st = slot_get(tid, false);
+	if (!st || !st->active || (cmd && st->ev.cmd != cmd))
 		return 0;
 	st->active = 0;
 	if (ret != 0 && ret != -ENOENT) {
-		count(TMI_CNT_FAILED);
+		count_failed(st->ev.map_id, ret);
+		st->last_key_ptr = 0;
+		slot_done(tid);
 		return 0;
 	}
 
@@ -257,22 +353,19 @@ static __always_inline int on_exit(long ret)
 	st->ev.cpu = bpf_get_smp_processor_id();
 	key_len = st->ev.key_len;
 	if (key_len > TMI_MAX_KEY)
-		return 0; /* cannot happen: set by tmi_enter; keeps the verifier's bounds */
+		return 0; /* cannot happen: set by on_enter; keeps the verifier's bounds */
 
 	if (st->ev.cmd == TMI_CMD_GET_NEXT_KEY) {
+		st->last_key_ptr = 0;
 		if (ret == 0) {
 			off = st->ev.n_keys ? key_len : 0;
 			if (off > TMI_MAX_KEY)
 				return 0;
-			if (read_user_key(st->keys + off, key_len, st->next_key_uptr) == 0) {
+			if (read_key(st->keys + off, key_len, st->next_key_ptr, st->kernel_keys) == 0) {
 				st->ev.n_keys += 1;
-				st->last_key_uptr = st->next_key_uptr;
+				st->last_key_ptr = st->next_key_ptr;
 				st->last_map_id = st->ev.map_id;
-			} else {
-				st->last_key_uptr = 0;
 			}
-		} else {
-			st->last_key_uptr = 0;
 		}
 	} else {
 		__u32 cnt = 0;
@@ -282,56 +375,26 @@ static __always_inline int on_exit(long ret)
 		st->ev.batch_count = cnt;
 	}
 
-	n_keys = st->ev.n_keys;
-	if (n_keys > 2)
-		n_keys = 2; /* never true; bounds the size for the verifier */
-	size = sizeof(struct tmi_event) + n_keys * key_len;
+	/* Conditional additions, not n_keys * key_len: 6.1's verifier loses
+	 * the bounds of a register * register multiply. */
+	size = sizeof(struct tmi_event);
+	if (st->ev.n_keys >= 1)
+		size += key_len;
+	if (st->ev.n_keys >= 2)
+		size += key_len;
 
 	if (wakeup_bytes && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	count(TMI_CNT_CALLS);
 	if (bpf_ringbuf_output(&events, st, size, flags))
 		count_lost(st->ev.map_id);
+	slot_done(tid);
 	return 0;
 }
 
-/*
- * Two probe pairs; userspace loads one (--probe). The syscall tracepoints
- * fire for bpf() only; the raw ones fire for every syscall of the machine
- * but cost less per bpf() call (no perf buffer per event).
- */
-SEC("tracepoint/syscalls/sys_enter_bpf")
-int tmi_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return on_enter(ctx->args[0], ctx->args[1]);
-}
-
-SEC("tracepoint/syscalls/sys_exit_bpf")
-int tmi_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_exit(ctx->ret);
-}
-
-SEC("raw_tp/sys_enter")
-int tmi_raw_enter(struct bpf_raw_tracepoint_args *ctx)
-{
-	struct pt_regs *regs;
-
-	if (ctx->args[1] != TMI_NR_BPF)
-		return 0;
-	regs = tmi_syscall_regs(ctx->args[0]);
-	return on_enter(PT_REGS_PARM1_SYSCALL(regs), PT_REGS_PARM2_SYSCALL(regs));
-}
-
-SEC("raw_tp/sys_exit")
-int tmi_raw_exit(struct bpf_raw_tracepoint_args *ctx)
-{
-	struct pt_regs *regs = tmi_syscall_regs(ctx->args[0]);
-
-	/* sys_exit does not pass the syscall number: it is in orig_ax. */
-	if (TMI_SYSCALL_NR(regs) != TMI_NR_BPF)
-		return 0;
-	return on_exit(ctx->args[1]);
-}
+#include "hooks/syscall_tp.bpf.h"
+#include "hooks/raw_tp.bpf.h"
+#include "hooks/fentry.bpf.h"
+#include "hooks/kprobe.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

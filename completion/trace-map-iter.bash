@@ -51,8 +51,8 @@ _trace_map_iter()
 	--comm)
 		COMPREPLY=($(compgen -W "$(ps -e -o comm= 2>/dev/null)" -- "$cur"))
 		return ;;
-	--probe)
-		COMPREPLY=($(compgen -W "tracepoint raw_tp" -- "$cur"))
+	--hook | --probe)
+		COMPREPLY=($(compgen -W "auto fentry kprobe tracepoint raw_tp" -- "$cur"))
 		return ;;
 	--format)
 		COMPREPLY=($(compgen -W "jsonl table" -- "$cur"))
@@ -67,7 +67,7 @@ _trace_map_iter()
 	local opts
 	case $cmd in
 	"") opts="-h --help --version $map_opts -p --pid --comm -d --duration -i --interval -j --json
-		  --order --ringbuf-size --exact-cursor --probe --top --sort -v --verbose" ;;
+		  --order --ringbuf-size --exact-cursor --hook --probe --top --sort -v --verbose" ;;
 	dump) opts="-h --help $map_opts -o --output --format --consistent --digest --expect --raw" ;;
 	diff) opts="-h --help -j --json" ;;
 	buckets) opts="-h --help $map_opts -j --json --top --svg" ;;

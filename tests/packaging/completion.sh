@@ -3,7 +3,7 @@
 # binary's subcommands, and for each command (and the default trace) the
 # options it offers are exactly the ones that command's --help lists (plus
 # --version, wired by the CLI).  Option values: a real map created here is
-# offered for --map-id and --map-name; --order and --probe values.
+# offered for --map-id and --map-name; --order and --hook values.
 # usage: tests/packaging/completion.sh [BUILD_DIR]   (from the tree's top; root)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -44,7 +44,7 @@ same "trace options after -d 5" "$(complete_words -d 5 --ex)" "--exact-cursor"
 same "dump options after the command" "$(complete_words --map-id 1 dump --di)" "--digest"
 
 same "--order values" "$(complete_words --order '')" "$(printf '%s\n' fingerprint full none)"
-same "--probe values" "$(complete_words --probe '')" "$(printf '%s\n' raw_tp tracepoint)"
+same "--hook values" "$(complete_words --hook '')" "$(printf '%s\n' auto fentry kprobe raw_tp tracepoint)"
 same "--format values" "$(complete_words dump --format '')" "$(printf '%s\n' jsonl table)"
 
 # A real map: its id and name are offered (bpftool lists maps as root).

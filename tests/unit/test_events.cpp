@@ -3,6 +3,8 @@
 
 #include <linux/types.h>
 
+#include <cstring>
+
 #include "trace/events.hpp"
 
 extern "C" {
@@ -96,4 +98,25 @@ TEST(Events, MalformedRecordsAreRejected)
 	bad = raw;
 	reinterpret_cast<tmi_event *>(bad.data())->n_keys = 3;
 	EXPECT_FALSE(decode_event(bad.data(), bad.size()));
+}
+
+// The map's name travels in the record; a full 16-byte field (no NUL) is
+// read to its end, never past it.
+TEST(Events, MapNameRoundTripsAndIsBounded)
+{
+	CallEvent ev;
+	ev.map_name = "tmi_gone_soon";
+	auto raw = encode_event(ev);
+	auto got = decode_event(raw.data(), raw.size());
+	ASSERT_TRUE(got);
+	EXPECT_EQ(got->map_name, "tmi_gone_soon");
+
+	tmi_event hdr{};
+	hdr.cmd = TMI_CMD_GET_NEXT_KEY;
+	hdr.ret = -2;
+	hdr.flags = TMI_F_CURSOR_NULL;
+	std::memset(hdr.map_name, 'x', sizeof(hdr.map_name));
+	got = decode_event(&hdr, sizeof(hdr));
+	ASSERT_TRUE(got);
+	EXPECT_EQ(got->map_name, std::string(16, 'x'));
 }

@@ -64,9 +64,16 @@ AuditResult audit_order(const std::vector<Bytes> &order, const OrderModel &model
 		}
 		return r;
 	}
-	if (!model.htab)
-		return r;
 	std::unordered_set<Bytes> seen;
+	if (!model.htab) {
+		// A hash map whose geometry could not be read: repeats still
+		// show restarts; bucket order can't be checked.
+		if (model.cls == OrderClass::HashZeroSeed || model.cls == OrderClass::HashRandomSeed)
+			for (size_t i = 0; i < order.size(); i++)
+				if (!seen.insert(order[i]).second)
+					note(r, {i, order[i], 0, 0, "key returned again (the walk restarted)"});
+		return r;
+	}
 	uint64_t prev = 0;
 	for (size_t i = 0; i < order.size(); i++) {
 		uint64_t b = model.htab->bucket(order[i]);

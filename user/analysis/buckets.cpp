@@ -33,7 +33,13 @@ HtabModel read_htab_model(const OpenMap &m, const MapContents &batch_order,
 	std::optional<HtabGeometryReader> own;
 	if (!reader)
 		reader = &own.emplace();
-	HtabGeometry g = reader->read(m);
+	HtabGeometry g;
+	try {
+		g = reader->read(m);
+	} catch (const Error &e) {
+		throw Error(fmt::format("can't read the bucket geometry of map {}: {}", m.info.id,
+					e.what()));
+	}
 	if (g.n_buckets == 0 || (g.n_buckets & (g.n_buckets - 1)))
 		throw Error(fmt::format("can't analyse buckets of map {}: n_buckets {} read from "
 					"the kernel is not a power of two",
@@ -51,6 +57,17 @@ HtabModel read_htab_model(const OpenMap &m, const MapContents &batch_order,
 			return old;
 	}
 	return model;
+}
+
+HtabModelResult try_read_htab_model(const OpenMap &m, const MapContents &batch_order)
+{
+	HtabModelResult r;
+	try {
+		r.model = read_htab_model(m, batch_order);
+	} catch (const Error &e) {
+		r.why = e.what();
+	}
+	return r;
 }
 
 BucketReport analyse_buckets(const MapContents &m, const HtabModel &model, size_t top)

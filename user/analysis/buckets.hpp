@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,15 @@ class HtabGeometryReader;
 // geometry reader to share across maps (null: one is loaded for this call).
 HtabModel read_htab_model(const OpenMap &m, const MapContents &batch_order,
 			  HtabGeometryReader *reader = nullptr);
+
+// The same without throwing for what a kernel may lack: either a model, or
+// a one-line reason (e.g. "this kernel has no syscalls:sys_enter_bpf
+// tracepoint"), so callers can do what still can be done without it.
+struct HtabModelResult {
+	std::optional<HtabModel> model;
+	std::string why; // set when model is empty
+};
+HtabModelResult try_read_htab_model(const OpenMap &m, const MapContents &batch_order);
 // Keys in the kernel's batch (bucket) order; `top` hottest buckets.
 BucketReport analyse_buckets(const MapContents &m, const HtabModel &model, size_t top);
 // True when every key's bucket is >= the previous key's bucket.

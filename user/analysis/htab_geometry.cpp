@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdarg>
 
 #include "base/error.hpp"
 #include "base/host.hpp"
@@ -23,6 +24,15 @@ struct SkelFree {
 	void operator()(htab_info_bpf *s) const { htab_info_bpf__destroy(s); }
 };
 
+int quiet_print(enum libbpf_print_level, const char *, va_list) { return 0; }
+
+// libbpf stays quiet while the reader loads: a caller that can do without
+// the geometry reports a failure in one line of its own.
+struct QuietLibbpf {
+	libbpf_print_fn_t old = libbpf_set_print(quiet_print);
+	~QuietLibbpf() { libbpf_set_print(old); }
+};
+
 } // namespace
 
 struct HtabGeometryReader::Impl {
@@ -33,12 +43,19 @@ struct HtabGeometryReader::Impl {
 HtabGeometryReader::HtabGeometryReader() : impl_(std::make_unique<Impl>())
 {
 	ensure_tracefs();
+	if (!tracepoint_exists("syscalls", "sys_enter_bpf"))
+		throw Error("the kernel has no syscalls:sys_enter_bpf tracepoint "
+			    "(CONFIG_FTRACE_SYSCALLS)");
+	QuietLibbpf quiet;
 	impl_->skel.reset(htab_info_bpf__open());
 	if (!impl_->skel)
 		throw sys_error("can't open BPF object htab_info", errno);
 	impl_->skel->rodata->self_tgid = getpid();
 	if (int err = htab_info_bpf__load(impl_->skel.get()))
-		throw sys_error("can't load BPF object htab_info (run as root)", err);
+		throw sys_error(geteuid() ? "can't load BPF object htab_info (needs root or CAP_BPF "
+					    "and CAP_PERFMON)"
+					  : "can't load BPF object htab_info",
+				err);
 }
 
 HtabGeometryReader::~HtabGeometryReader() = default;
@@ -64,7 +81,7 @@ HtabGeometry HtabGeometryReader::read(const OpenMap &m)
 	}
 	map_info_of(m.fd.get()); // the syscall the program reads the map from
 	if (!skel->bss->result.done || skel->bss->result.map_id != m.info.id)
-		throw Error(fmt::format("can't read the bucket geometry of map {}", m.info.id));
+		throw Error("the kernel did not report it");
 	return {skel->bss->result.n_buckets, skel->bss->result.hashrnd};
 }
 

@@ -32,12 +32,36 @@ private:
 	int exit_code_;
 };
 
-// "<what>: <strerror(err)>"; libbpf returns -errno, so the sign is ignored.
-inline Error sys_error(const std::string &what, int err)
+// strerror(err), but also for the kernel-internal errnos 512-531
+// (include/linux/errno.h) that leak out of bpf(): strerror says "Unknown
+// error 524" where the kernel meant ENOTSUPP. Sign ignored.
+inline std::string errno_text(int err)
 {
 	if (err < 0)
 		err = -err;
-	return Error(fmt::format("{}: {}", what, std::strerror(err)));
+	static constexpr const char *kKernel[] = {
+		"ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND",
+		"ENOIOCTLCMD (no such ioctl command)", "ERESTART_RESTARTBLOCK",
+		"EPROBE_DEFER (driver probe deferred)", "EOPENSTALE (stale open)",
+		"ENOPARAM (no such parameter)", nullptr,
+		"EBADHANDLE (illegal NFS file handle)", "ENOTSYNC (update synchronization mismatch)",
+		"EBADCOOKIE (cookie is stale)",
+		"ENOTSUPP (operation not supported by this kernel or map type)",
+		"ETOOSMALL (buffer or request is too small)", "ESERVERFAULT (server fault)",
+		"EBADTYPE (type not supported by server)", "EJUKEBOX (request initiated, but will not complete before timeout)",
+		"EIOCBQUEUED (iocb queued)", "ERECALLCONFLICT (conflict with recalled state)",
+		"ENOGRACE (NFS file lock reclaim refused)",
+	};
+	if (err >= 512 && err <= 531)
+		return fmt::format("kernel error {} {}", err,
+				   kKernel[err - 512] ? kKernel[err - 512] : "(unnamed)");
+	return std::strerror(err);
+}
+
+// "<what>: <strerror(err)>"; libbpf returns -errno, so the sign is ignored.
+inline Error sys_error(const std::string &what, int err)
+{
+	return Error(fmt::format("{}: {}", what, errno_text(err)));
 }
 
 } // namespace tmi

@@ -72,10 +72,10 @@ void add_trace(CLI::App &app, TraceOptions &o)
 	app.add_flag("--exact-cursor", o.exact_cursor,
 		     "Copy every cursor key, even the buffer the previous call returned into "
 		     "(~0.1 us more per call; see README)");
-	app.add_option("--probe", o.probe,
-		       "Probe pair: tracepoint (syscalls:sys_*_bpf) or raw_tp "
-		       "(raw sys_enter/sys_exit: cheaper per bpf() call, runs on every syscall)")
-		->check(CLI::IsMember({"tracepoint", "raw_tp"}))
+	app.add_option("--hook,--probe", o.probe,
+		       "Hook: auto (the first that loads of fentry, kprobe, tracepoint, raw_tp), "
+		       "fentry, kprobe, tracepoint or raw_tp (README \"Hooks\")")
+		->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint", "raw_tp"}))
 		->capture_default_str();
 	app.add_flag("-v,--verbose", o.verbose, "libbpf debug output");
 }

@@ -59,8 +59,11 @@ OrderModel model_for(const OpenMap &m, const std::vector<Bytes> &walk)
 	keys.key_size = m.info.key_size;
 	for (auto &k : walk)
 		keys.keys.append(k.data(), k.size());
-	model.htab = read_htab_model(m, keys);
-	bool zero = (m.info.map_flags & BPF_F_ZERO_SEED) || model.htab->hashrnd == 0;
+	HtabModelResult geometry = try_read_htab_model(m, keys);
+	if (!geometry.model)
+		fmt::print(stderr, "warning: {}; checking repeats only\n", geometry.why);
+	model.htab = geometry.model;
+	bool zero = (m.info.map_flags & BPF_F_ZERO_SEED) || (model.htab && model.htab->hashrnd == 0);
 	model.cls = zero ? OrderClass::HashZeroSeed : OrderClass::HashRandomSeed;
 	return model;
 }

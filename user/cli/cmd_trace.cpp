@@ -86,7 +86,7 @@ int run_trace(const TraceOptions &o)
 	cfg.ringbuf_bytes = o.ringbuf_bytes;
 	cfg.verbose = o.verbose;
 	cfg.exact_cursor = o.exact_cursor;
-	cfg.probe = o.probe == "raw_tp" ? ProbeKind::RawTracepoint : ProbeKind::Tracepoint;
+	cfg.hook = *parse_hook_kind(o.probe); // cli.cpp checked it
 	auto labels = select_maps(o, cfg);
 	auto out = o.json ? make_json_output(stdout) : make_text_output(stdout, stderr);
 
@@ -95,8 +95,8 @@ int run_trace(const TraceOptions &o)
 			 .sort = o.sort.empty() ? std::nullopt : parse_summary_sort(o.sort),
 			 .top = o.top, .pids = o.pids, .comm = o.comm, .ringbuf_bytes = o.ringbuf_bytes};
 	TraceSession session(cfg, sc, *out, labels);
-	fmt::print(stderr, "Tracing get_next_key and lookup batches on {}... Hit Ctrl-C to end.\n",
-		   describe(labels));
+	fmt::print(stderr, "Tracing get_next_key and lookup batches on {} via {}... Hit Ctrl-C to end.\n",
+		   describe(labels), session.hook_name());
 	std::fflush(stderr);
 
 	using clock = std::chrono::steady_clock;

@@ -33,7 +33,7 @@ struct TraceOptions {
 	double duration = 0, interval = 0; // seconds; 0 = none
 	bool json = false, verbose = false, exact_cursor = false;
 	std::string order = "fingerprint"; // none | fingerprint | full
-	std::string probe = "tracepoint";  // tracepoint | raw_tp
+	std::string probe = "auto";  // --hook: auto | fentry | kprobe | tracepoint | raw_tp
 	uint64_t ringbuf_bytes = 16u << 20;
 };
 

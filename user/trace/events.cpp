@@ -38,6 +38,7 @@ std::optional<CallEvent> decode_event(const void *data, size_t len)
 	ev.cpu = hdr.cpu;
 	ev.key_truncated = hdr.flags & TMI_F_KEY_TRUNCATED;
 	ev.comm.assign(hdr.comm, strnlen(hdr.comm, sizeof(hdr.comm)));
+	ev.map_name.assign(hdr.map_name, strnlen(hdr.map_name, sizeof(hdr.map_name)));
 
 	const char *keys = static_cast<const char *>(data) + sizeof(hdr);
 	unsigned idx = 0;
@@ -90,6 +91,8 @@ std::string encode_event(const CallEvent &ev)
 	hdr.n_keys = (ev.cursor ? 1 : 0) + (ev.next_key ? 1 : 0);
 	hdr.key_len = ev.cursor ? ev.cursor->size() : ev.next_key ? ev.next_key->size() : 0;
 	std::memcpy(hdr.comm, ev.comm.data(), std::min(ev.comm.size(), sizeof(hdr.comm)));
+	std::memcpy(hdr.map_name, ev.map_name.data(),
+		    std::min(ev.map_name.size(), sizeof(hdr.map_name) - 1));
 	std::string out(reinterpret_cast<const char *>(&hdr), sizeof(hdr));
 	return out + keys;
 }

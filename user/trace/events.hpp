@@ -24,6 +24,7 @@ struct CallEvent {
 	uint16_t cpu = 0;
 	bool key_truncated = false;
 	std::string comm;
+	std::string map_name;     // the map's name in the kernel at the time of the call
 	std::optional<Bytes> cursor;    // get_next_key; absent: NULL cursor (walk start)
 	bool cursor_is_last = false;    // get_next_key: cursor not copied, it is the
 	                                // buffer this thread's previous call returned into

@@ -15,13 +15,13 @@ namespace {
 
 constexpr auto kLossWindow = std::chrono::seconds(1);
 
-// SEAM(hooks): the `hooks` branch captures the map's name in the kernel
-// with the event (CallEvent::map_name). Until it lands, the name comes from
-// the map's info, which is lost for maps that are gone. Replace the body
-// with: `if (ev.map_name.empty()) return std::nullopt; return ev.map_name;`
-std::optional<std::string> event_map_name(const CallEvent &)
+// The map's name as the kernel had it at the call (captured with the
+// event, so it survives the map); unnamed maps fall back to a lookup.
+std::optional<std::string> event_map_name(const CallEvent &ev)
 {
-	return std::nullopt;
+	if (ev.map_name.empty())
+		return std::nullopt;
+	return ev.map_name;
 }
 
 // An error message without the map's id, so that the same failure on many

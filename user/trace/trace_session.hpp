@@ -63,6 +63,7 @@ public:
 	void finish();
 
 	uint64_t received() const { return received_; }
+	std::string_view hook_name() const { return tracer_->hook_name(); }
 
 private:
 	void on_record(const void *data, size_t len);

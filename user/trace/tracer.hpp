@@ -1,12 +1,25 @@
-// tracer.hpp: loading, attaching and draining the tracer BPF object.
+// tracer.hpp: choosing a hook, loading, attaching and draining the tracer
+// BPF object.
 //
-// Lifecycle (libbpf-bootstrap's): open -> set rodata -> load -> fill the
-// map-id filter -> attach -> ring buffer. Events are submitted without
-// wake-ups, so poll() both waits on epoll (woken only when the ring passes
-// a fill threshold) and consumes on every call: callers call it on a timer.
+// Hooks (README "Hooks"): fentry/fexit or kprobe/kretprobe on the map
+// types' own operations, or the bpf() syscall tracepoints (tracepoint,
+// raw_tp). HookKind::Auto takes the first that loads and attaches, in that
+// order; the op hooks only when every selected map is of a type they cover
+// (hash and array families) and maps were selected. The choice is made
+// before anything is attached: no event comes from a discarded attempt.
+// Lifecycle (libbpf-bootstrap's): open -> set rodata and map sizes -> load
+// -> fill the map-id filter -> attach -> ring buffer. Events are submitted
+// without wake-ups, so poll() both waits on epoll (woken only when the ring
+// passes a fill threshold) and consumes on every call: callers call it on
+// a timer.
+// Every running tracer registers its tgid in a registry map pinned at
+// kTracerRegistry (shared by all instances, created on first use): no
+// instance traces any instance's own bpf() calls.
 // Contract: Tracer owns the skeleton, the links and the ring buffer and
-// frees them on destruction; start() throws tmi::Error with the step that
-// failed. The handler gets each raw record; it must not throw.
+// frees them on destruction; start() throws tmi::Error with one line, e.g.
+// "can't load the tracer: kernel 6.1.0-57-amd64 lacks ..." (libbpf's own
+// output only with TraceConfig::verbose). The handler gets each raw record;
+// it must not throw.
 #pragma once
 
 #include <cstddef>
@@ -14,27 +27,39 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace tmi {
 
-// Which probe pair feeds the tracer (README "Probes" has the measured trade).
-enum class ProbeKind { Tracepoint, RawTracepoint };
+// Which hook feeds the tracer (README "Hooks" has the trade-offs).
+enum class HookKind { Auto, Fentry, Kprobe, Tracepoint, RawTracepoint };
+
+// "auto", "fentry", "kprobe", "tracepoint", "raw_tp".
+std::string_view hook_kind_name(HookKind h);
+std::optional<HookKind> parse_hook_kind(std::string_view s);
+
+inline constexpr const char *kTracerRegistry = "/sys/fs/bpf/trace-map-iter/tracers";
 
 struct TraceConfig {
-	ProbeKind probe = ProbeKind::Tracepoint;
-	std::vector<uint32_t> map_ids; // empty = every map
+	HookKind hook = HookKind::Auto;
+	std::vector<uint32_t> map_ids; // empty = every map (any number: the filter is sized to it)
 	uint32_t pid = 0;              // 0 = every process
 	uint64_t ringbuf_bytes = 16u << 20;
-	bool verbose = false;          // libbpf debug output
+	bool verbose = false;          // libbpf debug output and verifier logs
 	bool exact_cursor = false;     // copy every cursor (TMI_F_CURSOR_IS_LAST off)
+	// Keep per-thread state in the tid-keyed hash map even where task
+	// storage works (what kernels before 5.12 get): for tests.
+	bool tid_hash_state = false;
 };
 
 struct KernelCounters {
 	uint64_t calls = 0;   // matched calls that completed (ENOENT or success)
 	uint64_t lost = 0;    // events not delivered (ring full, or no slot)
 	uint64_t no_slot = 0; // of which: enter state could not be stored
-	uint64_t failed = 0;  // calls that failed with another error (not reported)
+	uint64_t failed = 0;  // calls that failed with another error (not reported as events)
 };
 
 class Tracer {
@@ -54,6 +79,11 @@ public:
 	KernelCounters counters() const;
 	// Events lost per map id, as counted in the kernel.
 	std::map<uint32_t, uint64_t> lost_by_map() const;
+	// Calls that failed (other than ENOENT), per map id and positive errno.
+	std::map<uint32_t, std::map<int, uint64_t>> failed_by_errno() const;
+	// The hook in use: "fentry", "kprobe", "tracepoint" or "raw_tp".
+	std::string_view hook_name() const;
+	HookKind hook() const;
 
 private:
 	struct Impl;
