@@ -13,6 +13,8 @@ packages=(
   nlohmann-json3-dev               # parsing dump files and traced JSON
   libgtest-dev googletest          # unit + integration tests
   time                             # make bench: peak RSS of the tool
+  prometheus-cpp-dev               # serve: exposition format + HTTP (core + pull)
+  prometheus                       # tests: promtool, and a real server scraping serve
   linux-libc-dev
 )
 

@@ -142,6 +142,33 @@ CLI::App *add_demo(CLI::App &root, DemoOptions &o)
 	return app;
 }
 
+CLI::App *add_serve(CLI::App &root, ServeOptions &o)
+{
+	auto *app = root.add_subcommand(
+		"serve", "Trace continuously and serve Prometheus metrics at /metrics (docs/metrics.md)");
+	app->add_option("--listen", o.listen, "Listen on ADDR:PORT ([ADDR]:PORT for IPv6; port 0: any)")
+		->capture_default_str();
+	app->add_option("--map-id", o.ids, "Trace the map with this id (repeatable)")
+		->check(CLI::PositiveNumber);
+	app->add_option("--map-name", o.names, "Trace every map with this name (repeatable)");
+	app->add_option("--pinned", o.pinned, "Trace the map pinned at PATH (repeatable)");
+	app->add_option("-p,--pid", o.pid, "Trace only this process")->check(CLI::PositiveNumber);
+	app->add_option("--probe", o.probe, "Probe pair: tracepoint or raw_tp (as for trace)")
+		->check(CLI::IsMember({"tracepoint", "raw_tp"}))
+		->capture_default_str();
+	app->add_option("--digest-interval", o.digest_interval,
+			"Read each map's digest, entries and bucket stats every SEC seconds")
+		->check(kSeconds)
+		->capture_default_str();
+	app->add_option("--ringbuf-size", o.ringbuf_bytes,
+			"Ring buffer bytes (a power of two, at least a page)")
+		->capture_default_str();
+	app->footer("EXAMPLES:\n    trace-map-iter serve --map-name policy\n"
+		    "    trace-map-iter serve --listen 0.0.0.0:9862 --digest-interval 300\n"
+		    "    curl -s http://127.0.0.1:9862/metrics | grep tmi_map_digest_info\n");
+	return app;
+}
+
 // Checks that need more than one option's value, or a value CLI11 can't
 // check (an empty --expect: an unset $SHA must not pass).
 void check_dump(const DumpOptions &o)
@@ -164,6 +191,7 @@ ParsedCommandLine parse_command_line(int argc, char **argv)
     trace-map-iter buckets --map-id 42 --top 5
     trace-map-iter audit --map-id 42
     trace-map-iter demo
+    trace-map-iter serve --map-name policy   # Prometheus metrics at 127.0.0.1:9862/metrics
 Exit codes: 0 ok, 1 differences found, 2 error, 3 map never held still.)");
 	app.require_subcommand(0, 1);
 
@@ -173,12 +201,14 @@ Exit codes: 0 ok, 1 differences found, 2 error, 3 map never held still.)");
 	BucketsOptions buckets;
 	AuditOptions audit;
 	DemoOptions demo;
+	ServeOptions serve;
 	add_trace(app, trace);
 	auto *dump_app = add_dump(app, dump);
 	auto *diff_app = add_diff(app, diff);
 	auto *buckets_app = add_buckets(app, buckets);
 	auto *audit_app = add_audit(app, audit);
 	auto *demo_app = add_demo(app, demo);
+	auto *serve_app = add_serve(app, serve);
 
 	try {
 		app.parse(argc, argv);
@@ -202,6 +232,8 @@ Exit codes: 0 ok, 1 differences found, 2 error, 3 map never held still.)");
 		return {audit};
 	if (demo_app->parsed())
 		return {demo};
+	if (serve_app->parsed())
+		return {serve};
 	return {trace};
 }
 

@@ -14,7 +14,7 @@
 namespace tmi {
 
 using CommandOptions = std::variant<TraceOptions, DumpOptions, DiffOptions, BucketsOptions,
-				    AuditOptions, DemoOptions>;
+				    AuditOptions, DemoOptions, ServeOptions>;
 
 struct ParsedCommandLine {
 	std::optional<CommandOptions> command; // empty: exit with exit_code now
