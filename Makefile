@@ -21,7 +21,7 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 CXXFLAGS   ?= -O2 -g1
 TMI_CXXFLAGS := -std=c++20 -Wall -Wextra -Wno-missing-field-initializers -MMD -MP
 TMI_CPPFLAGS := -I$(BUILD) -Ibpf -Iuser
-LDLIBS     := -lbpf -lelf -lz -lfmt -lcrypto -lprometheus-cpp-pull -lprometheus-cpp-core -pthread
+LDLIBS     := -lbpf -lelf -lz -lfmt -lcrypto -lprometheus-cpp-pull -lprometheus-cpp-core -lncurses -pthread
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf
 
 COMPILE    = $(CXX) $(TMI_CPPFLAGS) $(CPPFLAGS) $(TMI_CXXFLAGS) $(CXXFLAGS)

@@ -15,6 +15,7 @@ packages=(
   time                             # make bench: peak RSS of the tool
   prometheus-cpp-dev               # serve: exposition format + HTTP (core + pull)
   prometheus                       # tests: promtool, and a real server scraping serve
+  libncurses-dev tmux              # top's full-screen view; its tests drive it in tmux
   linux-libc-dev
 )
 

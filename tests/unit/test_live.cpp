@@ -4,6 +4,7 @@
 
 #include "live/engine.hpp"
 #include "live/exporter.hpp"
+#include "live/top_table.hpp"
 #include "base/error.hpp"
 
 #include <algorithm>
@@ -190,3 +191,41 @@ TEST(Exporter, ListenAddresses)
 		EXPECT_THROW(ListenAddress::parse(bad), Error) << bad;
 }
 
+TEST(TopTable, RowsRatesAndSorting)
+{
+	std::vector<LiveMapState> maps(3);
+	for (uint32_t i = 0; i < 3; i++) {
+		maps[i].label = MapLabel{10 + i, "m" + std::to_string(i), 1};
+		maps[i].last.seconds = 2;
+	}
+	maps[0].last.get_next_key_calls = 100; // 50/s
+	maps[0].last.walks = 2;
+	maps[1].last.get_next_key_calls = 400; // 200/s
+	maps[1].last.walks = 1;
+	maps[2].restarts = 9;
+	for (int i = 0; i < 100; i++)
+		maps[1].last.latency.add(i < 99 ? 100 : 5000);
+	maps[1].callers = {{"a", 5}, {"b", 7}};
+
+	auto rows = top_rows(maps, TopSort::Calls);
+	ASSERT_EQ(rows.size(), 3u);
+	EXPECT_EQ(rows[0].id, 11u);
+	EXPECT_DOUBLE_EQ(rows[0].calls_per_s, 200);
+	EXPECT_DOUBLE_EQ(rows[0].walks_per_s, 0.5);
+	EXPECT_EQ(rows[0].p50_ns, 100u);
+	EXPECT_EQ(rows[0].top_caller, "b");
+	EXPECT_EQ(rows[1].id, 10u);
+	EXPECT_EQ(top_rows(maps, TopSort::Walks)[0].id, 10u);
+	EXPECT_EQ(top_rows(maps, TopSort::Restarts)[0].id, 12u);
+	EXPECT_EQ(top_rows(maps, TopSort::P99)[0].id, 11u);
+	EXPECT_EQ(parse_top_sort("p99"), TopSort::P99);
+	EXPECT_FALSE(parse_top_sort("nope"));
+
+	EXPECT_LE(top_header(80).size(), 80u);
+	EXPECT_LE(top_line(rows[0], 80).size(), 80u);
+	EXPECT_EQ(top_line(rows[0], 200).substr(0, 7), "    11 ");
+	auto detail = top_detail(maps[1], 80);
+	EXPECT_NE(std::find_if(detail.begin(), detail.end(),
+			       [](auto &l) { return l.find("callers") != std::string::npos; }),
+		  detail.end());
+}
