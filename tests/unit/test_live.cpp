@@ -184,10 +184,8 @@ TEST(Exporter, ListenAddresses)
 	EXPECT_EQ(a.host, "127.0.0.1");
 	EXPECT_EQ(a.port, 9862);
 	EXPECT_EQ(a.civetweb(), "127.0.0.1:9862");
-	auto b = ListenAddress::parse("[::1]:0");
-	EXPECT_TRUE(b.v6);
-	EXPECT_EQ(b.civetweb(), "[::1]:0");
-	for (const char *bad : {"9862", "localhost:80", "1.2.3.4:", "1.2.3.4:65536", "::1:80", "1.2.3.4:8x"})
+	EXPECT_EQ(ListenAddress::parse("0.0.0.0:0").port, 0);
+	for (const char *bad : {"[::1]:0", "9862", "localhost:80", "1.2.3.4:", "1.2.3.4:65536", "::1:80", "1.2.3.4:8x"})
 		EXPECT_THROW(ListenAddress::parse(bad), Error) << bad;
 }
 

@@ -146,7 +146,7 @@ CLI::App *add_serve(CLI::App &root, ServeOptions &o)
 {
 	auto *app = root.add_subcommand(
 		"serve", "Trace continuously and serve Prometheus metrics at /metrics (docs/metrics.md)");
-	app->add_option("--listen", o.listen, "Listen on ADDR:PORT ([ADDR]:PORT for IPv6; port 0: any)")
+	app->add_option("--listen", o.listen, "Listen on ADDR:PORT (IPv4; port 0: any free port)")
 		->capture_default_str();
 	app->add_option("--map-id", o.ids, "Trace the map with this id (repeatable)")
 		->check(CLI::PositiveNumber);

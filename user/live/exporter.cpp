@@ -258,8 +258,13 @@ ListenAddress ListenAddress::parse(const std::string &s)
 		throw bad("the port is not a number from 0 to 65535");
 	a.port = uint16_t(p);
 	unsigned char buf[sizeof(in6_addr)];
-	if (inet_pton(a.v6 ? AF_INET6 : AF_INET, a.host.c_str(), buf) != 1)
-		throw bad(a.v6 ? "not an IPv6 address" : "not an IPv4 address (IPv6 as [ADDR]:PORT)");
+	if (a.v6)
+		// Debian's civetweb (prometheus-cpp's HTTP server) is built
+		// without IPv6 (mg_check_feature(8) == 0): say so rather than
+		// let it fail with "null context".
+		throw bad("IPv6 is not supported by the HTTP server this was built with");
+	if (inet_pton(AF_INET, a.host.c_str(), buf) != 1)
+		throw bad("not an IPv4 address");
 	return a;
 }
 

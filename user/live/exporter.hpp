@@ -38,7 +38,8 @@ std::vector<prometheus::MetricFamily> collect_metrics(const std::vector<LiveMapS
 // The families in the text exposition format.
 std::string metrics_text(const std::vector<prometheus::MetricFamily> &families);
 
-// Splits "ADDR:PORT" / "[V6]:PORT"; throws tmi::Error on a malformed one.
+// Splits "ADDR:PORT"; throws tmi::Error on a malformed one, and on
+// "[V6]:PORT" (the HTTP server has no IPv6 here).
 struct ListenAddress {
 	std::string host; // without brackets
 	uint16_t port = 0;
@@ -49,7 +50,7 @@ struct ListenAddress {
 
 class MetricsServer {
 public:
-	// listen: "ADDR:PORT" (IPv6 as "[ADDR]:PORT"); port 0 picks a free one.
+	// listen: "ADDR:PORT" (IPv4); port 0 picks a free one.
 	MetricsServer(const LiveEngine &engine, BuildInfo build, const std::string &listen);
 	~MetricsServer();
 	MetricsServer(const MetricsServer &) = delete;
