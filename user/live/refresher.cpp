@@ -13,9 +13,15 @@
 
 namespace tmi {
 
-MapFacts read_map_facts(uint32_t map_id)
+std::optional<MapFacts> read_map_facts(uint32_t map_id)
 {
-	OpenMap m = open_map_by_id(map_id);
+	std::optional<OpenMap> opened;
+	try {
+		opened.emplace(open_map_by_id(map_id));
+	} catch (const Error &) {
+		return std::nullopt; // gone: the engine drops it at its next tick
+	}
+	const OpenMap &m = *opened;
 	MapFacts f;
 	CanonDump d = canonical_dump_of(m, nullptr);
 	f.entries = d.header().entries;
@@ -95,9 +101,11 @@ void Refresher::refresh_due()
 		}
 		next_[id] = now + interval_;
 		try {
-			MapFacts f = read_map_facts(id);
-			engine_.set_facts(id, f);
-			report(id, f.problem);
+			std::optional<MapFacts> f = read_map_facts(id);
+			if (!f)
+				continue;
+			engine_.set_facts(id, *f);
+			report(id, f->problem);
 		} catch (const std::exception &e) {
 			engine_.set_facts(id, MapFacts{});
 			report(id, fmt::format("can't read map {} for its digest: {}", id, e.what()));

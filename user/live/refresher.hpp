@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -26,8 +27,9 @@
 
 namespace tmi {
 
-// Reads one map's facts now; throws tmi::Error when the map can't be read.
-MapFacts read_map_facts(uint32_t map_id);
+// Reads one map's facts now; nullopt when the map no longer exists; throws
+// tmi::Error when it exists but can't be read.
+std::optional<MapFacts> read_map_facts(uint32_t map_id);
 
 class Refresher {
 public:
