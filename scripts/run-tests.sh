@@ -25,6 +25,20 @@ for bin in "$build/tests/unit_tests" "$build/tests/integration_tests"; do
   rm -f "$log"
 done
 
+# Packaging tests (install layout, man page, completion, systemd unit,
+# Prometheus rules): each tests/packaging/*.sh is one test; exit 77 = skipped.
+for t in tests/packaging/*.sh; do
+  [ -e "$t" ] || continue
+  echo "== $t"
+  "$t" "$build"
+  status=$?
+  case $status in
+    0) passed=$((passed + 1)) ;;
+    77) skipped=$((skipped + 1)); echo "SKIPPED: $t" ;;
+    *) failed=$((failed + 1)); rc=1; echo "FAILED: $t (exit $status)" >&2 ;;
+  esac
+done
+
 if [ "${CI:-}" = "true" ] && [ "$skipped" -gt 0 ]; then
   echo "error: $skipped tests skipped under CI=true: a skip is a failure here" >&2
   failed=$((failed + skipped))

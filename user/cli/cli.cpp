@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "base/error.hpp"
+#include "base/version.hpp"
 
 namespace tmi {
 
@@ -48,7 +49,16 @@ void add_trace(CLI::App &app, TraceOptions &o)
 		->check(CLI::PositiveNumber);
 	app.add_option("--map-name", o.names, "Trace every map with this name (repeatable)");
 	app.add_option("--pinned", o.pinned, "Trace the map pinned at PATH (repeatable)");
-	app.add_option("-p,--pid", o.pid, "Trace only this process")->check(CLI::PositiveNumber);
+	app.add_option("-p,--pid", o.pids, "Trace only these processes (repeatable; one is "
+		       "filtered in the kernel, several in userspace)")
+		->check(CLI::PositiveNumber);
+	app.add_option("--comm", o.comm, "Trace only threads with this comm")
+		->check([](const std::string &s) { return s.empty() ? "empty --comm" : ""; });
+	app.add_option("--top", o.top, "Show at most N maps per summary block")
+		->check(CLI::PositiveNumber);
+	app.add_option("--sort", o.sort, "Order summaries by calls, walks, p99, lost or restarts "
+		       "(descending; default: map id, or calls with --top)")
+		->check(CLI::IsMember({"calls", "walks", "p99", "lost", "restarts"}));
 	app.add_option("-d,--duration", o.duration, "Stop after SEC seconds")->check(kSeconds);
 	app.add_option("-i,--interval", o.interval, "Print summaries every SEC seconds")
 		->check(kSeconds);
@@ -222,6 +232,8 @@ ParsedCommandLine parse_command_line(int argc, char **argv)
     trace-map-iter top                       # live view of map walks, one row per map
 Exit codes: 0 ok, 1 differences found, 2 error, 3 map never held still.)");
 	app.require_subcommand(0, 1);
+	bool show_version = false;
+	app.add_flag("--version", show_version, "Print the version and exit (JSON with -j)");
 
 	TraceOptions trace;
 	DumpOptions dump;
@@ -249,6 +261,10 @@ Exit codes: 0 ok, 1 differences found, 2 error, 3 map never held still.)");
 		return {std::nullopt, kExitError};
 	}
 
+	if (show_version) {
+		fmt::print("{}\n", trace.json ? version_json() : version_line());
+		return {std::nullopt, kExitOk};
+	}
 	if (dump_app->parsed()) {
 		dump.expect_given = dump_app->count("--expect") > 0;
 		check_dump(dump);

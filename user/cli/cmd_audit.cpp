@@ -10,14 +10,16 @@
 #include <fmt/format.h>
 #include <linux/bpf.h>
 
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "analysis/audit.hpp"
 #include "analysis/buckets.hpp"
 #include "base/error.hpp"
+#include "base/input_file.hpp"
+#include "base/output_file.hpp"
 #include "cli/options.hpp"
+#include "maps/key_iterator.hpp"
 
 namespace tmi {
 
@@ -25,24 +27,19 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
+// Longest tracer JSON line audit reads: a full-order walk of 2^22 8-byte keys.
+constexpr size_t kMaxTracedLine = size_t(1) << 27;
+
 // get_next_key from NULL to ENOENT; bounded so a map under churn ends.
 std::vector<Bytes> walk_live(const OpenMap &m)
 {
 	std::vector<Bytes> order;
-	Bytes key(m.info.key_size, '\0');
-	void *prev = nullptr;
-	size_t bound = size_t(m.info.max_entries) * 4 + 16;
-	while (order.size() < bound) {
-		if (bpf_map_get_next_key(m.fd.get(), prev, key.data())) {
-			if (errno == ENOENT)
-				return order;
-			throw sys_error(fmt::format("can't walk map {}", m.info.id), errno);
-		}
+	KeyIterator it(m.fd.get(), m.info, walk_bound(m.info));
+	for (Bytes key; it.next(key);)
 		order.push_back(key);
-		prev = key.data();
-	}
-	throw Error(fmt::format("can't audit map {}: the walk did not end after {} keys",
-				m.info.id, bound));
+	if (it.error())
+		throw *it.error();
+	return order;
 }
 
 OrderModel model_for(const OpenMap &m, const std::vector<Bytes> &walk)
@@ -121,19 +118,20 @@ private:
 		std::vector<Bytes> walk = walk_live(m);
 		AuditResult r = audit_order(walk, model_for(m, walk));
 		print({&m.info}, r, o_.json);
+		flush_stdout_checked();
 		return r.violation_count ? kExitDiffers : kExitOk;
 	}
 
 	int audit_traced()
 	{
-		std::ifstream in(o_.traced);
-		if (!in)
-			throw sys_error(fmt::format("can't open {}", o_.traced), errno);
+		// Bounded: a tracer file is JSON lines of at most kMaxTracedLine
+		// bytes (a --order full walk of a large map is one long line).
+		LineInput in = LineInput::open_file(o_.traced);
 		std::map<uint32_t, std::pair<OpenMap, OrderModel>> maps;
-		std::string line;
-		size_t lineno = 0, audited = 0, failing = 0;
-		while (std::getline(in, line)) {
-			lineno++;
+		std::string_view line;
+		size_t audited = 0, failing = 0;
+		while (in.next(line, kMaxTracedLine)) {
+			size_t lineno = in.line_number();
 			nlohmann::json j;
 			try {
 				j = nlohmann::json::parse(line);
@@ -164,6 +162,7 @@ private:
 		if (!audited)
 			throw Error(fmt::format("can't audit {}: no walks with an order (trace with --order full)",
 						o_.traced));
+		flush_stdout_checked();
 		return failing ? kExitDiffers : kExitOk;
 	}
 

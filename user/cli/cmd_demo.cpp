@@ -14,8 +14,10 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "base/output_file.hpp"
 #include "cli/options.hpp"
 #include "base/fd.hpp"
+#include "maps/key_iterator.hpp"
 #include "maps/maps.hpp"
 #include "trace/trace_session.hpp"
 
@@ -39,16 +41,17 @@ UniqueFd create_demo_map(uint32_t entries)
 }
 
 // Runs in the child: what `bpftool map dump` does, then a batch read.
-[[noreturn]] void walk_like_bpftool(int fd, uint32_t entries)
+[[noreturn]] void walk_like_bpftool(int fd, const MapInfo &info, uint32_t entries)
 {
 	prctl(PR_SET_NAME, "tmi-demo-walker");
 	for (int pass = 0; pass < 2; pass++) {
-		uint32_t key, *prev = nullptr;
+		KeyIterator it(fd, info, walk_bound(info));
+		uint32_t key;
 		uint64_t value;
-		while (bpf_map_get_next_key(fd, prev, &key) == 0) {
+		while (it.next(&key))
 			bpf_map_lookup_elem(fd, &key, &value);
-			prev = &key;
-		}
+		if (it.error())
+			_exit(1);
 	}
 	std::vector<uint32_t> keys(entries);
 	std::vector<uint64_t> values(entries);
@@ -85,13 +88,14 @@ public:
 		if (child < 0)
 			throw sys_error("can't fork the demo walker", errno);
 		if (child == 0)
-			walk_like_bpftool(map.get(), o_.entries);
+			walk_like_bpftool(map.get(), info, o_.entries);
 		int status = 0;
 		while (waitpid(child, &status, WNOHANG) == 0)
 			session.poll(20);
 		session.finish();
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			throw Error("demo walker failed");
+		flush_stdout_checked();
 		return kExitOk;
 	}
 

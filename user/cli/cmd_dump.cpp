@@ -6,12 +6,12 @@
 // not. --consistent reads until two successive passes agree (at most N,
 // default 3) and exits 3 when the map never holds still.
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 
-#include "canon/canon.hpp"
+#include "base/output_file.hpp"
+#include "canon/canon_io.hpp"
 #include "base/error.hpp"
 #include "cli/options.hpp"
 
@@ -65,38 +65,14 @@ private:
 
 	void write_output(const CanonDump &dump, const BtfRenderer *btf) const
 	{
-		FILE *out = stdout;
-		std::string tmp;
-		if (!o_.output.empty()) {
-			tmp = o_.output + ".tmp";
-			out = std::fopen(tmp.c_str(), "w");
-			if (!out)
-				throw sys_error(fmt::format("can't write {}", tmp), errno);
-		}
-		try {
-			if (o_.digest_only)
-				fmt::print(out, "{}\n", dump.header().sha256);
-			else if (o_.format == "table")
-				dump.write_table(out, btf);
-			else
-				dump.write_jsonl(out, btf);
-		} catch (...) {
-			if (out != stdout) {
-				std::fclose(out);
-				unlink(tmp.c_str());
-			}
-			throw;
-		}
-		if (out == stdout) {
-			std::fflush(stdout);
-			return;
-		}
-		// Written whole, then renamed: a reader never sees a partial dump.
-		if (std::fclose(out) != 0 || std::rename(tmp.c_str(), o_.output.c_str()) != 0) {
-			int err = errno;
-			unlink(tmp.c_str());
-			throw sys_error(fmt::format("can't write {}", o_.output), err);
-		}
+		// Regular files: written whole to a temporary, then renamed (a
+		// reader never sees a partial dump); every write checked.
+		OutputFile out = OutputFile::open(o_.output.empty() ? "-" : o_.output);
+		if (o_.digest_only)
+			fmt::print(out.stream(), "{}\n", dump.header().sha256);
+		else
+			write_dump(dump, *dump_format_from_name(o_.format), out.stream(), btf);
+		out.commit();
 	}
 
 	const DumpOptions &o_;

@@ -14,6 +14,7 @@
 
 #include "base/error.hpp"
 #include "base/signals.hpp"
+#include "base/version.hpp"
 #include "cli/options.hpp"
 #include "live/exporter.hpp"
 #include "live/live_tracing.hpp"
@@ -53,7 +54,7 @@ int run_serve(const ServeOptions &o)
 
 	install_stop_handlers();
 	LiveTracing live(cfg, warn);
-	MetricsServer server(live.engine(), BuildInfo{kServeVersion, o.probe, kernel_release()},
+	MetricsServer server(live.engine(), BuildInfo{version(), o.probe, kernel_release()},
 			     o.listen);
 	ListenAddress a = ListenAddress::parse(o.listen);
 	fmt::print(stderr, "Serving http://{}/metrics (tracing {}); Ctrl-C or SIGTERM to stop.\n",

@@ -1,10 +1,11 @@
 // cmd_trace.cpp: `trace-map-iter [--map-id ID]... [--map-name NAME]...
-// [--pinned PATH]... [-p PID] [-d SEC] [-i SEC] [-j] [--order MODE]
-// [--ringbuf-size BYTES] [--exact-cursor] [--probe KIND] [-v]`: the default command.
+// [--pinned PATH]... [-p PID]... [--comm NAME] [-d SEC] [-i SEC] [-j] [--order MODE]
+// [--ringbuf-size BYTES] [--exact-cursor] [--probe KIND] [--top N] [--sort KEY] [-v]`:
+// the default command.
 //
 // Resolves the selected maps (read-only), starts a TraceSession, prints the
 // "Tracing" line to stderr once every probe is attached, and runs until
-// SIGINT/SIGTERM or -d; then prints the summaries and exits 0.
+// SIGINT/SIGTERM/SIGHUP or -d; then prints the summaries and exits 0.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -12,6 +13,7 @@
 
 #include "cli/options.hpp"
 #include "base/error.hpp"
+#include "base/output_file.hpp"
 #include "maps/maps.hpp"
 #include "base/signals.hpp"
 #include "trace/trace_session.hpp"
@@ -61,9 +63,15 @@ std::string describe(const std::map<uint32_t, MapLabel> &labels)
 {
 	if (labels.empty())
 		return "every map";
+	if (labels.size() > 5) { // thousands of maps: one short line
+		std::vector<uint32_t> ids;
+		for (auto &[id, l] : labels)
+			ids.push_back(id);
+		return describe_map_ids(ids);
+	}
 	std::string s;
 	for (auto &[id, l] : labels)
-		s += fmt::format("{}map {} ({})", s.empty() ? "" : ", ", id, l.name);
+		s += fmt::format("{}map {} ({})", s.empty() ? "" : ", ", id, printable(l.name));
 	return s;
 }
 
@@ -75,7 +83,6 @@ int run_trace(const TraceOptions &o)
 		throw Error(fmt::format("invalid --ringbuf-size {}: must be a power of two "
 					"between the page size and 2 GiB", o.ringbuf_bytes));
 	TraceConfig cfg;
-	cfg.pid = o.pid;
 	cfg.ringbuf_bytes = o.ringbuf_bytes;
 	cfg.verbose = o.verbose;
 	cfg.exact_cursor = o.exact_cursor;
@@ -84,7 +91,10 @@ int run_trace(const TraceOptions &o)
 	auto out = o.json ? make_json_output(stdout) : make_text_output(stdout, stderr);
 
 	install_stop_handlers();
-	TraceSession session(cfg, parse_order(o.order), *out, labels);
+	SessionConfig sc{.order = parse_order(o.order), .intervals = o.interval > 0,
+			 .sort = o.sort.empty() ? std::nullopt : parse_summary_sort(o.sort),
+			 .top = o.top, .pids = o.pids, .comm = o.comm, .ringbuf_bytes = o.ringbuf_bytes};
+	TraceSession session(cfg, sc, *out, labels);
 	fmt::print(stderr, "Tracing get_next_key and lookup batches on {}... Hit Ctrl-C to end.\n",
 		   describe(labels));
 	std::fflush(stderr);
@@ -102,6 +112,7 @@ int run_trace(const TraceOptions &o)
 		}
 	}
 	session.finish();
+	flush_stdout_checked();
 	return kExitOk;
 }
 

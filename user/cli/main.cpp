@@ -4,9 +4,9 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <nlohmann/json.hpp>
 
 #include "base/error.hpp"
+#include "base/version.hpp"
 #include "cli/cli.hpp"
 
 namespace {
@@ -33,14 +33,14 @@ int run(const tmi::CommandOptions &c)
 
 void report(const char *what, bool json)
 {
+	// Under -j the error is a JSON line on stdout; stdout may be what
+	// failed, and then the error still reaches stderr as text.
 	if (json) {
-		nlohmann::ordered_json j{{"type", "error"}, {"message", what}};
-		std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-		// stdout may be what failed: then the error still reaches stderr.
-		if (std::fputs((line + "\n").c_str(), stdout) >= 0 && std::fflush(stdout) == 0)
+		std::string line = tmi::error_line(what, true);
+		if (std::fputs(line.c_str(), stdout) >= 0 && std::fflush(stdout) == 0)
 			return;
 	}
-	fmt::print(stderr, "error: {}\n", what);
+	tmi::print_error(stderr, what, false);
 }
 
 } // namespace

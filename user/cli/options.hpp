@@ -26,7 +26,10 @@ struct OneMapOptions {
 struct TraceOptions {
 	std::vector<uint32_t> ids;
 	std::vector<std::string> names, pinned;
-	uint32_t pid = 0;
+	std::vector<uint32_t> pids;        // -p, repeatable; empty = every process
+	std::string comm;                  // --comm; empty = every thread
+	size_t top = 0;                    // --top N; 0 = every map
+	std::string sort;                  // --sort calls|walks|p99|lost|restarts; empty = default
 	double duration = 0, interval = 0; // seconds; 0 = none
 	bool json = false, verbose = false, exact_cursor = false;
 	std::string order = "fingerprint"; // none | fingerprint | full

@@ -83,6 +83,7 @@ public:
 	// TraceOutput. Only "interval" summaries are taken (print_interval()
 	// must be called on a timer); walks are counted through them.
 	void walk(const Walk &, const MapLabel &) override {}
+	void summaries_begin(const SummaryBlock &) override {}
 	void summary(const MapStats &s, const MapLabel &map, std::string_view scope) override;
 	void warning(std::string_view msg) override;
 

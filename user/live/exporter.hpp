@@ -27,9 +27,6 @@ struct BuildInfo {
 	std::string version, hook, kernel;
 };
 
-// "0.1.0": the version reported until the tool has a --version of its own.
-inline constexpr const char *kServeVersion = "0.1.0";
-
 // Upper bounds (ns) of tmi_map_call_duration_seconds' buckets; +Inf follows.
 const std::vector<uint64_t> &duration_bucket_bounds_ns();
 
