@@ -28,7 +28,7 @@ TMI_GIT    ?= $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CUR
 CXXFLAGS   ?= -O2 -g1
 TMI_CXXFLAGS := -std=c++20 -Wall -Wextra -Wno-missing-field-initializers -MMD -MP
 TMI_CPPFLAGS := -I$(BUILD) -Ibpf -Iuser
-LDLIBS     := -lbpf -lelf -lz -lfmt -lcrypto -pthread
+LDLIBS     := -lbpf -lelf -lz -lfmt -lcrypto -lprometheus-cpp-pull -lprometheus-cpp-core -lncurses -pthread
 TEST_LDLIBS := $(LDLIBS) -lexpat # tests parse the SVG the tool writes
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf
 

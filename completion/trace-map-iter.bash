@@ -17,7 +17,7 @@ _trace_map_iter_maps()
 _trace_map_iter()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="dump diff buckets audit demo"
+	local commands="dump diff buckets audit demo serve top"
 	local map_opts="--map-id --map-name --pinned"
 	local cmd="" i w
 	COMPREPLY=()
@@ -60,7 +60,8 @@ _trace_map_iter()
 	-p | --pid)
 		COMPREPLY=($(compgen -W "$(ps -e -o pid= 2>/dev/null)" -- "$cur"))
 		return ;;
-	-d | --duration | -i | --interval | --ringbuf-size | --top | --entries | --expect)
+	-d | --duration | -i | --interval | --ringbuf-size | --top | --entries | --expect | \
+	--listen | --digest-interval | -n | --count)
 		return ;;
 	esac
 
@@ -73,6 +74,8 @@ _trace_map_iter()
 	buckets) opts="-h --help $map_opts -j --json --top --svg" ;;
 	audit) opts="-h --help $map_opts --traced -j --json" ;;
 	demo) opts="-h --help -j --json --entries" ;;
+	serve) opts="-h --help --listen $map_opts -p --pid --probe --digest-interval --ringbuf-size" ;;
+	top) opts="-h --help $map_opts -p --pid -i --interval --sort -n --count --digest-interval" ;;
 	esac
 
 	if [[ $cur == -* ]]; then

@@ -14,6 +14,8 @@ packages=(
   libgtest-dev googletest          # unit + integration tests
   libexpat1-dev                    # tests: parsing the SVG `buckets --svg` writes
   time                             # make bench: peak RSS of the tool
+  prometheus-cpp-dev               # serve: exposition format + HTTP (core + pull)
+  libncurses-dev tmux              # top's full-screen view; its tests drive it in tmux
   jq                               # tests: jq paths on dumps' "formatted" objects
   libclang-rt-14-dev               # make fuzz: libFuzzer and ASan runtimes for clang
   linux-libc-dev

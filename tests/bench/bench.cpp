@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/helpers.hpp"
+#include "integration/live_helpers.hpp"
 #include "maps/key_iterator.hpp"
 
 extern "C" {
@@ -156,6 +157,49 @@ void bench_trace(int fd, uint32_t id, const std::string &tool)
 		   tracer_add / floor_add, ratios[ratios.size() / 2], reported, calls * kRounds, lost);
 }
 
+// serve's cost per get_next_key, side by side in each round: an untraced
+// walk, a walk under `serve` (probes, drain, the one-second aggregation
+// into the engine) and a walk under the plain tracer; and serve's own count
+// of the calls, scraped from /metrics.
+void bench_serve(int fd, uint32_t id, const std::string &tool)
+{
+	std::vector<double> base, served, traced;
+	uint64_t calls = 0;
+	double counted = 0, lost = 0;
+	untraced_walk(fd);
+	for (int i = 0; i < kRounds; i++) {
+		base.push_back(seconds_of([&] { calls = untraced_walk(fd); }));
+		{
+			ServeRun serve({"--map-id", std::to_string(id), "--digest-interval", "3600"});
+			if (!serve.started())
+				throw std::runtime_error("serve did not start: " + serve.err());
+			pin_to_cpu(serve.child().pid(), 0);
+			// Let the first digest read (a 1M-entry dump) end before walking.
+			serve.scrape_until([](auto &s) { return !select(s, "tmi_map_digest_info", {}).empty(); },
+					   std::chrono::seconds(30));
+			served.push_back(seconds_of([&] { untraced_walk(fd); }));
+			auto s = serve.scrape_until(
+				[&](auto &s) {
+					return value_of(s, "tmi_map_get_next_key_calls_total", {}) == double(calls);
+				},
+				std::chrono::seconds(10));
+			counted += value_of(s, "tmi_map_get_next_key_calls_total", {}).value_or(0);
+			lost += value_of(s, "tmi_map_lost_events_total", {}).value_or(0);
+			serve.child().signal(SIGTERM);
+			if (serve.child().wait() != 0)
+				throw std::runtime_error("serve failed: " + serve.err());
+		}
+		traced.push_back(trace_round(fd, id, tool).traced);
+	}
+	double b = best(base), sv = best(served), t = best(traced);
+	double per_call = 1e9 / double(calls);
+	fmt::print("serve: untraced {:.0f} ns/call; serve +{:.0f} ns/call ({:.2f}x the untraced "
+		   "call), trace +{:.0f} ns/call; serve/trace added cost {:.2f}; calls counted by "
+		   "serve {} of {}, lost events {}\n",
+		   b * per_call, (sv - b) * per_call, sv / b, (t - b) * per_call, (sv - b) / (t - b),
+		   uint64_t(counted), calls * kRounds, uint64_t(lost));
+}
+
 struct Timed {
 	double seconds;
 	long max_rss_kib;
@@ -278,5 +322,7 @@ int main(int argc, char **argv)
 		bench_dump(map.get(), id, tool);
 	if (only.empty() || only == "buckets")
 		bench_buckets(map.get(), id, tool);
+	if (only.empty() || only == "serve")
+		bench_serve(map.get(), id, tool);
 	return 0;
 }

@@ -68,6 +68,14 @@ uint64_t LatencyHist::percentile(double p) const
 	return max_;
 }
 
+uint64_t LatencyHist::count_at_most(uint64_t ns) const
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < buckets_.size() && upper_of(i) <= ns; i++)
+		n += buckets_[i];
+	return n;
+}
+
 std::vector<Log2Bucket> LatencyHist::log2_buckets() const
 {
 	std::vector<Log2Bucket> out;

@@ -27,6 +27,9 @@ public:
 	// Smallest bucket upper bound with at least p% of values at or below it,
 	// capped at max(); 0 when empty. p in [0, 100].
 	uint64_t percentile(double p) const;
+	// Values whose bucket lies at or below `ns` (exact below 128 ns, else
+	// to within 1/64 of `ns`: a bucket straddling it is not counted).
+	uint64_t count_at_most(uint64_t ns) const;
 	// Non-empty power-of-two buckets, ascending: [0,1], [2,3], [4,7], ...
 	std::vector<Log2Bucket> log2_buckets() const;
 

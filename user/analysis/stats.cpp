@@ -12,6 +12,8 @@ void MapStats::add_call(const CallEvent &ev)
 		batch_calls++;
 	else
 		get_next_key_calls++;
+	if (ev.cmd == Cmd::LookupAndDeleteBatch)
+		lookup_and_delete_batch_calls++;
 	latency.add(ev.latency_ns);
 	callers[{ev.pid, ev.comm}]++;
 }

@@ -31,6 +31,7 @@ struct MapStats {
 	uint64_t calls = 0;             // every reported call (get_next_key + batch)
 	uint64_t get_next_key_calls = 0;
 	uint64_t batch_calls = 0;
+	uint64_t lookup_and_delete_batch_calls = 0; // of batch_calls
 	uint64_t walks = 0, complete_walks = 0, batch_walks = 0;
 	uint64_t restarts = 0, duplicates = 0;
 	uint64_t lost_events = 0;       // filled in from the kernel's counter

@@ -152,6 +152,60 @@ CLI::App *add_demo(CLI::App &root, DemoOptions &o)
 	return app;
 }
 
+CLI::App *add_serve(CLI::App &root, ServeOptions &o)
+{
+	auto *app = root.add_subcommand(
+		"serve", "Trace continuously and serve Prometheus metrics at /metrics (docs/metrics.md)");
+	app->add_option("--listen", o.listen, "Listen on ADDR:PORT (IPv4; port 0: any free port)")
+		->capture_default_str();
+	app->add_option("--map-id", o.ids, "Trace the map with this id (repeatable)")
+		->check(CLI::PositiveNumber);
+	app->add_option("--map-name", o.names, "Trace every map with this name (repeatable)");
+	app->add_option("--pinned", o.pinned, "Trace the map pinned at PATH (repeatable)");
+	app->add_option("-p,--pid", o.pid, "Trace only this process")->check(CLI::PositiveNumber);
+	app->add_option("--probe", o.probe, "Probe pair: tracepoint or raw_tp (as for trace)")
+		->check(CLI::IsMember({"tracepoint", "raw_tp"}))
+		->capture_default_str();
+	app->add_option("--digest-interval", o.digest_interval,
+			"Read each map's digest, entries and bucket stats every SEC seconds")
+		->check(kSeconds)
+		->capture_default_str();
+	app->add_option("--ringbuf-size", o.ringbuf_bytes,
+			"Ring buffer bytes (a power of two, at least a page)")
+		->capture_default_str();
+	app->footer("EXAMPLES:\n    trace-map-iter serve --map-name policy\n"
+		    "    trace-map-iter serve --listen 0.0.0.0:9862 --digest-interval 300\n"
+		    "    curl -s http://127.0.0.1:9862/metrics | grep tmi_map_digest_info\n");
+	return app;
+}
+
+CLI::App *add_top(CLI::App &root, TopOptions &o)
+{
+	auto *app = root.add_subcommand("top", "A live view of map iteration, one row per map");
+	app->add_option("--map-id", o.ids, "Show the map with this id (repeatable)")
+		->check(CLI::PositiveNumber);
+	app->add_option("--map-name", o.names, "Show every map with this name (repeatable)");
+	app->add_option("--pinned", o.pinned, "Show the map pinned at PATH (repeatable)");
+	app->add_option("-p,--pid", o.pid, "Count only this process's calls")->check(CLI::PositiveNumber);
+	app->add_option("-i,--interval", o.interval, "Refresh every SEC seconds")
+		->check(kSeconds)
+		->capture_default_str();
+	app->add_option("--sort", o.sort, "Sort by calls, walks, p99, lost or restarts")
+		->check(CLI::IsMember({"calls", "walks", "p99", "lost", "restarts"}))
+		->capture_default_str();
+	app->add_option("-n,--count", o.count, "Exit after COUNT refreshes (0: at q)")
+		->capture_default_str();
+	app->add_option("--digest-interval", o.digest_interval,
+			"Count each map's entries every SEC seconds")
+		->check(kSeconds)
+		->capture_default_str();
+	app->footer("KEYS: q quit; Up/Down/PgUp/PgDn scroll; c w p l r sort by calls/s, walks/s,\n"
+		    "p99, lost, restarts; Enter opens/closes the selected map's detail.\n"
+		    "EXAMPLES:\n    trace-map-iter top\n    trace-map-iter top --sort walks -i 2\n"
+		    "    trace-map-iter top -n 5 --map-name conntrack > top.txt\n");
+	return app;
+}
+
 // Checks that need more than one option's value, or a value CLI11 can't
 // check (an empty --expect: an unset $SHA must not pass).
 void check_dump(const DumpOptions &o)
@@ -174,6 +228,8 @@ ParsedCommandLine parse_command_line(int argc, char **argv)
     trace-map-iter buckets --map-id 42 --top 5
     trace-map-iter audit --map-id 42
     trace-map-iter demo
+    trace-map-iter serve --map-name policy   # Prometheus metrics at 127.0.0.1:9862/metrics
+    trace-map-iter top                       # live view of map walks, one row per map
 Exit codes: 0 ok, 1 differences found, 2 error, 3 map never held still.)");
 	app.require_subcommand(0, 1);
 	bool show_version = false;
@@ -185,12 +241,16 @@ Exit codes: 0 ok, 1 differences found, 2 error, 3 map never held still.)");
 	BucketsOptions buckets;
 	AuditOptions audit;
 	DemoOptions demo;
+	ServeOptions serve;
+	TopOptions top;
 	add_trace(app, trace);
 	auto *dump_app = add_dump(app, dump);
 	auto *diff_app = add_diff(app, diff);
 	auto *buckets_app = add_buckets(app, buckets);
 	auto *audit_app = add_audit(app, audit);
 	auto *demo_app = add_demo(app, demo);
+	auto *serve_app = add_serve(app, serve);
+	auto *top_app = add_top(app, top);
 
 	try {
 		app.parse(argc, argv);
@@ -218,6 +278,10 @@ Exit codes: 0 ok, 1 differences found, 2 error, 3 map never held still.)");
 		return {audit};
 	if (demo_app->parsed())
 		return {demo};
+	if (serve_app->parsed())
+		return {serve};
+	if (top_app->parsed())
+		return {top};
 	return {trace};
 }
 

@@ -14,7 +14,8 @@
 namespace tmi {
 
 using CommandOptions = std::variant<TraceOptions, DumpOptions, DiffOptions, BucketsOptions,
-				    AuditOptions, DemoOptions>;
+				    AuditOptions, DemoOptions, ServeOptions,
+				    TopOptions>;
 
 struct ParsedCommandLine {
 	std::optional<CommandOptions> command; // empty: exit with exit_code now

@@ -25,6 +25,8 @@ int run(const tmi::CommandOptions &c)
 				  [](const tmi::BucketsOptions &o) { return tmi::run_buckets(o); },
 				  [](const tmi::AuditOptions &o) { return tmi::run_audit(o); },
 				  [](const tmi::DemoOptions &o) { return tmi::run_demo(o); },
+				  [](const tmi::ServeOptions &o) { return tmi::run_serve(o); },
+				  [](const tmi::TopOptions &o) { return tmi::run_top(o); },
 			  },
 			  c);
 }

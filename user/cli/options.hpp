@@ -70,6 +70,28 @@ struct DemoOptions {
 	uint32_t entries = 1000;
 };
 
+// serve: trace continuously, export Prometheus metrics (docs/metrics.md).
+struct ServeOptions {
+	std::string listen = "127.0.0.1:9862";
+	std::vector<uint32_t> ids;
+	std::vector<std::string> names, pinned;
+	uint32_t pid = 0;
+	std::string probe = "tracepoint"; // tracepoint | raw_tp
+	double digest_interval = 60;      // seconds
+	uint64_t ringbuf_bytes = 16u << 20;
+};
+
+// top: a live view of map iteration, one row per map.
+struct TopOptions {
+	std::vector<uint32_t> ids;
+	std::vector<std::string> names, pinned;
+	uint32_t pid = 0;
+	double interval = 1;            // seconds between refreshes
+	std::string sort = "calls";     // calls | walks | p99 | lost | restarts
+	uint32_t count = 0;             // refreshes before exiting; 0 = until q
+	double digest_interval = 10;    // seconds between entry counts
+};
+
 // The commands; each returns an exit code from base/error.hpp or throws
 // tmi::Error.
 int run_trace(const TraceOptions &o);
@@ -78,5 +100,7 @@ int run_diff(const DiffOptions &o);
 int run_buckets(const BucketsOptions &o);
 int run_audit(const AuditOptions &o);
 int run_demo(const DemoOptions &o);
+int run_serve(const ServeOptions &o);
+int run_top(const TopOptions &o);
 
 } // namespace tmi

@@ -1,0 +1,91 @@
+// cmd_top.cpp: `trace-map-iter top [--map-id ID]... [--map-name NAME]...
+// [--pinned PATH]... [-p PID] [-i SEC] [--sort calls|walks|p99|lost|restarts]
+// [-n COUNT] [--digest-interval SEC]`.
+//
+// A live view of map iteration on the node, one row per map, riding the
+// same engine as serve (live/live_tracing.hpp). Full screen (ncurses) when
+// stdout is a terminal; otherwise a plain table per interval, stamped with
+// the time. Ends on q, SIGINT/SIGTERM, or after COUNT intervals (exit 0).
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <mutex>
+
+#include "base/error.hpp"
+#include "base/signals.hpp"
+#include "cli/options.hpp"
+#include "live/live_tracing.hpp"
+#include "live/top_screen.hpp"
+#include "live/top_table.hpp"
+
+namespace tmi {
+
+namespace {
+
+void print_plain(const LiveEngine &engine, TopSort sort)
+{
+	std::time_t now = std::time(nullptr);
+	char ts[32];
+	std::strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", std::localtime(&now));
+	std::string out = fmt::format("{} - sort: {}\n{}\n", ts, top_sort_name(sort), top_header(1000));
+	for (auto &r : top_rows(engine.snapshot(), sort))
+		out += top_line(r, 1000) + "\n";
+	fmt::print("{}\n", out);
+	std::fflush(stdout);
+}
+
+} // namespace
+
+int run_top(const TopOptions &o)
+{
+	auto sort = parse_top_sort(o.sort);
+	if (!sort)
+		throw Error(fmt::format("invalid --sort '{}': expected calls, walks, p99, lost or restarts",
+					o.sort));
+	LiveConfig cfg;
+	cfg.ids = o.ids;
+	cfg.names = o.names;
+	cfg.pinned = o.pinned;
+	cfg.pid = o.pid;
+	cfg.tick = o.interval;
+	cfg.digest_interval = o.digest_interval;
+
+	install_stop_handlers();
+	// On a full screen, stderr lines would tear the view: they are kept
+	// (the first 4 KiB; the refresher thread adds to them too) and printed
+	// at the end.
+	std::mutex warnings_mu;
+	std::string warnings;
+	LiveTracing live(cfg, [&](std::string_view w) {
+		std::lock_guard lock(warnings_mu);
+		if (warnings.size() < 4096)
+			warnings += fmt::format("warning: {}\n", w);
+	});
+	bool tty = isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+	uint32_t ticks = 0;
+	bool quit = false;
+	auto done = [&] { return quit || stop_requested() || (o.count && ticks >= o.count); };
+	if (tty) {
+		TopScreen screen(live.engine(), *sort);
+		screen.draw();
+		live.run([&] { quit = quit || !screen.handle_keys(); return done(); },
+			 [&] {
+				 ticks++;
+				 screen.draw();
+			 });
+	} else {
+		fmt::print(stderr, "Tracing {}; a table every {} s.\n", live.describe(), o.interval);
+		live.run(done, [&] {
+			ticks++;
+			print_plain(live.engine(), *sort);
+		});
+	}
+	std::lock_guard lock(warnings_mu);
+	fmt::print(stderr, "{}", warnings);
+	return kExitOk;
+}
+
+} // namespace tmi

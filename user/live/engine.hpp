@@ -1,0 +1,111 @@
+// engine.hpp: the continuous aggregation that `serve` and `top` share.
+//
+// LiveEngine is a TraceOutput: TraceSession hands it each interval's
+// per-map MapStats (print_interval(), called on a timer) and it adds them
+// into cumulative per-map state: calls by kind, walks by status, restarts,
+// duplicates, lost events, a latency histogram, callers by comm. Facts that
+// come from reading the map (entries, digest, bucket stats) are set by the
+// refresher (refresher.hpp). Views read a snapshot(), taken under the lock,
+// from any thread.
+//
+// Memory is bounded whatever runs on the node: per map, the histogram has a
+// bounded number of buckets (latency.hpp) and at most kCallerCap comm
+// values are kept, every later one summed as comm="other" (first come, kept:
+// counters never move between series); maps are only those that exist (a
+// map is adopted only while it can be opened, and drop_gone() drops the
+// ones that disappeared; a late summary for a gone map finds it unopenable
+// and is ignored).
+// Contract: thread-safe; never throws from the TraceOutput callbacks.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "analysis/latency.hpp"
+#include "trace/output.hpp"
+
+namespace tmi {
+
+inline constexpr size_t kCallerCap = 10;
+inline constexpr const char *kOtherCallers = "other";
+
+// What reading the map tells (refresher.hpp); absent until read once.
+struct MapFacts {
+	std::optional<uint64_t> entries;
+	std::optional<std::string> digest;        // tmi-canon-v1 SHA-256, hex
+	std::optional<uint32_t> bucket_max_chain; // hash family only
+	std::optional<double> bucket_empty_ratio; // hash family only
+	std::string problem;                      // why a fact is missing ("" = none)
+};
+
+// Counts of one interval, for rates (top).
+struct IntervalCounts {
+	uint64_t get_next_key_calls = 0, batch_calls = 0, walks = 0;
+	LatencyHist latency;
+	double seconds = 0;
+};
+
+struct LiveMapState {
+	MapLabel label;
+	uint64_t get_next_key_calls = 0;
+	uint64_t batch_lookup_calls = 0, batch_lookup_and_delete_calls = 0;
+	uint64_t walks_complete = 0, walks_incomplete = 0;
+	uint64_t restarts = 0, duplicates = 0, lost_events = 0;
+	LatencyHist latency;
+	std::map<std::string, uint64_t> callers; // <= kCallerCap comms + "other"
+	MapFacts facts;
+	IntervalCounts last;                      // the latest interval
+
+	// Adds one interval's stats (calls, walks, callers, lost events).
+	void add_interval(const MapStats &s, double seconds);
+	uint64_t calls() const
+	{
+		return get_next_key_calls + batch_lookup_calls + batch_lookup_and_delete_calls;
+	}
+	// The comm with the most calls ("" when none).
+	std::string top_caller() const;
+};
+
+class LiveEngine : public TraceOutput {
+public:
+	// exists(id): whether map `id` can be opened now, and its label; the
+	// seam that lets unit tests run without a kernel.
+	using Prober = std::function<std::optional<MapLabel>(uint32_t id)>;
+	// warn: where warnings go (stderr for serve); may be empty.
+	LiveEngine(Prober prober, std::function<void(std::string_view)> warn);
+
+	// TraceOutput. Only "interval" summaries are taken (print_interval()
+	// must be called on a timer); walks are counted through them.
+	void walk(const Walk &, const MapLabel &) override {}
+	void summaries_begin(const SummaryBlock &) override {}
+	void summary(const MapStats &s, const MapLabel &map, std::string_view scope) override;
+	void warning(std::string_view msg) override;
+
+	// The length of the interval whose summaries come next (for rates).
+	void begin_interval(double seconds);
+	// Registers a selected map up front (its series exist before any call).
+	void adopt(const MapLabel &label);
+	// Drops every map not in `live_ids` (the maps that exist now).
+	void drop_gone(const std::set<uint32_t> &live_ids);
+	void set_facts(uint32_t map_id, const MapFacts &f);
+
+	std::vector<uint32_t> map_ids() const;
+	std::vector<LiveMapState> snapshot() const;
+
+private:
+	LiveMapState *state_of(uint32_t map_id, const MapLabel &hint);
+
+	Prober prober_;
+	std::function<void(std::string_view)> warn_;
+	mutable std::mutex mu_;
+	std::map<uint32_t, LiveMapState> maps_;
+	double interval_seconds_ = 1;
+};
+
+} // namespace tmi

@@ -1,0 +1,112 @@
+// live_tracing.cpp: see live_tracing.hpp.
+#include "live/live_tracing.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <set>
+
+#include "base/error.hpp"
+#include "maps/maps.hpp"
+
+namespace tmi {
+
+namespace {
+
+constexpr int kPollMs = 50; // the ring is written without wake-ups: drain on a timer
+
+std::map<uint32_t, MapLabel> select_maps(const LiveConfig &c)
+{
+	std::vector<MapSelector> sels;
+	for (auto id : c.ids)
+		sels.push_back({MapSelector::Kind::Id, std::to_string(id)});
+	for (auto &n : c.names)
+		sels.push_back({MapSelector::Kind::Name, n});
+	for (auto &p : c.pinned)
+		sels.push_back({MapSelector::Kind::Pinned, p});
+	std::map<uint32_t, MapLabel> labels;
+	for (auto &sel : sels)
+		for (auto &m : open_maps(sel))
+			labels[m.info.id] = {m.info.id, m.info.name, m.info.type};
+	return labels;
+}
+
+std::optional<MapLabel> probe_map(uint32_t id)
+{
+	try {
+		OpenMap m = open_map_by_id(id);
+		return MapLabel{id, m.info.name, m.info.type};
+	} catch (const Error &) {
+		return std::nullopt;
+	}
+}
+
+} // namespace
+
+LiveTracing::LiveTracing(const LiveConfig &cfg, std::function<void(std::string_view)> warn)
+	: cfg_(cfg), selected_(select_maps(cfg))
+{
+	engine_ = std::make_unique<LiveEngine>(probe_map, warn);
+	TraceConfig tc;
+	tc.probe = cfg.probe;
+	tc.pid = cfg.pid;
+	tc.ringbuf_bytes = cfg.ringbuf_bytes;
+	for (auto &[id, l] : selected_) {
+		tc.map_ids.push_back(id);
+		engine_->adopt(l);
+	}
+	// No order recording: serve and top need counts, not key orders
+	// (duplicates and restarts are still detected).
+	session_ = std::make_unique<TraceSession>(tc, OrderMode::None, *engine_, selected_);
+	refresher_ = std::make_unique<Refresher>(
+		*engine_,
+		std::chrono::milliseconds(int64_t(cfg.digest_interval * 1000)), warn);
+}
+
+LiveTracing::~LiveTracing()
+{
+	refresher_.reset();
+	if (session_)
+		session_->finish(); // detaches; "total" summaries are not taken by the engine
+}
+
+std::string LiveTracing::describe() const
+{
+	if (selected_.empty())
+		return "every map";
+	std::string s;
+	for (auto &[id, l] : selected_)
+		s += fmt::format("{}map {} ({})", s.empty() ? "" : ", ", id, l.name);
+	return s;
+}
+
+void LiveTracing::tick(double seconds)
+{
+	engine_->begin_interval(seconds);
+	session_->print_interval();
+	try {
+		auto ids = all_map_ids();
+		engine_->drop_gone(std::set<uint32_t>(ids.begin(), ids.end()));
+	} catch (const Error &e) {
+		engine_->warning(e.what()); // keep every map until the next tick
+	}
+}
+
+void LiveTracing::run(const std::function<bool()> &stop, const std::function<void()> &on_tick)
+{
+	using clock = std::chrono::steady_clock;
+	auto period = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(cfg_.tick));
+	auto last = clock::now();
+	while (!stop()) {
+		session_->poll(kPollMs);
+		auto now = clock::now();
+		if (now - last >= period) {
+			tick(std::chrono::duration<double>(now - last).count());
+			last = now;
+			if (on_tick)
+				on_tick();
+		}
+	}
+}
+
+} // namespace tmi
