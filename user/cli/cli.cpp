@@ -163,8 +163,9 @@ CLI::App *add_serve(CLI::App &root, ServeOptions &o)
 	app->add_option("--map-name", o.names, "Trace every map with this name (repeatable)");
 	app->add_option("--pinned", o.pinned, "Trace the map pinned at PATH (repeatable)");
 	app->add_option("-p,--pid", o.pid, "Trace only this process")->check(CLI::PositiveNumber);
-	app->add_option("--probe", o.probe, "Probe pair: tracepoint or raw_tp (as for trace)")
-		->check(CLI::IsMember({"tracepoint", "raw_tp"}))
+	app->add_option("--hook,--probe", o.probe, "Hook, as for trace: auto, fentry, kprobe, "
+			"tracepoint or raw_tp")
+		->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint", "raw_tp"}))
 		->capture_default_str();
 	app->add_option("--digest-interval", o.digest_interval,
 			"Read each map's digest, entries and bucket stats every SEC seconds")

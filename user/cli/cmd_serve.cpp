@@ -48,13 +48,13 @@ int run_serve(const ServeOptions &o)
 	cfg.names = o.names;
 	cfg.pinned = o.pinned;
 	cfg.pid = o.pid;
-	cfg.probe = o.probe == "raw_tp" ? ProbeKind::RawTracepoint : ProbeKind::Tracepoint;
+	cfg.hook = *parse_hook_kind(o.probe); // cli.cpp checked it
 	cfg.ringbuf_bytes = o.ringbuf_bytes;
 	cfg.digest_interval = o.digest_interval;
 
 	install_stop_handlers();
 	LiveTracing live(cfg, warn);
-	MetricsServer server(live.engine(), BuildInfo{version(), o.probe, kernel_release()},
+	MetricsServer server(live.engine(), BuildInfo{version(), std::string(live.hook_name()), kernel_release()},
 			     o.listen);
 	ListenAddress a = ListenAddress::parse(o.listen);
 	fmt::print(stderr, "Serving http://{}/metrics (tracing {}); Ctrl-C or SIGTERM to stop.\n",

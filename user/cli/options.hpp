@@ -76,7 +76,7 @@ struct ServeOptions {
 	std::vector<uint32_t> ids;
 	std::vector<std::string> names, pinned;
 	uint32_t pid = 0;
-	std::string probe = "tracepoint"; // tracepoint | raw_tp
+	std::string probe = "auto"; // --hook: auto | fentry | kprobe | tracepoint | raw_tp
 	double digest_interval = 60;      // seconds
 	uint64_t ringbuf_bytes = 16u << 20;
 };

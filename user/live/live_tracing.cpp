@@ -48,7 +48,7 @@ LiveTracing::LiveTracing(const LiveConfig &cfg, std::function<void(std::string_v
 {
 	engine_ = std::make_unique<LiveEngine>(probe_map, warn);
 	TraceConfig tc;
-	tc.probe = cfg.probe;
+	tc.hook = cfg.hook;
 	tc.pid = cfg.pid;
 	tc.ringbuf_bytes = cfg.ringbuf_bytes;
 	for (auto &[id, l] : selected_) {

@@ -27,7 +27,7 @@ struct LiveConfig {
 	std::vector<uint32_t> ids;
 	std::vector<std::string> names, pinned;
 	uint32_t pid = 0;
-	ProbeKind probe = ProbeKind::Tracepoint;
+	HookKind hook = HookKind::Auto;
 	uint64_t ringbuf_bytes = 16u << 20;
 	double digest_interval = 60; // seconds
 	double tick = 1;             // seconds between intervals
@@ -41,6 +41,8 @@ public:
 	LiveEngine &engine() { return *engine_; }
 	// "every map" or "map 12 (name), map 13 (name)".
 	std::string describe() const;
+	// The hook the tracer attached with ("fentry", "tracepoint", ...).
+	std::string_view hook_name() const { return session_->hook_name(); }
 	// Runs until stop() is true (checked every 50 ms); on_tick() after each
 	// interval was added to the engine.
 	void run(const std::function<bool()> &stop, const std::function<void()> &on_tick);
