@@ -13,6 +13,7 @@ packages=(
   nlohmann-json3-dev               # parsing dump files and traced JSON
   libgtest-dev googletest          # unit + integration tests
   time                             # make bench: peak RSS of the tool
+  qemu-system-x86 busybox-static cpio # make test-kernels: guests, their initramfs
   linux-libc-dev
 )
 
