@@ -61,7 +61,9 @@ run_guest() {
 		-accel "$accel" -cpu max -m 2G -smp 2 -nographic -no-reboot -nic none \
 		-kernel "$vmlinuz" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 quiet tmi.hooks=${hooks// /,} tmi.filter=$filter tmi.ci=${CI:-}" \
-		</dev/null 2>&1 | sed -u 's/\r//g' | tee "$log" | grep --line-buffered -E '^(TMI-|  libbpf:)|^\[  FAILED  \] .* \([0-9]+ ms\)$|Kernel panic'
+		</dev/null 2>&1 | sed -u 's/\r//g' | tee "$log" |
+		grep --line-buffered -E '^(TMI-|  libbpf:)|^\[  FAILED  \] .* \([0-9]+ ms\)$|Kernel panic' |
+		sed -u -E 's/, where GetParam\(\) = .* (\([0-9]+ ms\))$/ \1/'
 	status=${PIPESTATUS[0]}
 	secs=$(($(date +%s) - t0))
 

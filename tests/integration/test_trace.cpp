@@ -248,22 +248,28 @@ TEST(Trace, OtherMapsAndOtherPidsAreExcluded)
 	uint32_t id = map_id(mine.get()), other_id = map_id(other.get());
 
 	// A child process walks `mine`; the tool follows only the child's pid.
+	// If this test fails before "go", `go_w` closes and the child reads EOF
+	// and exits: a child left blocked would hold the test's stdout open
+	// forever (seen in guests where the tracer does not load).
 	int go[2];
 	ASSERT_EQ(pipe(go), 0);
 	pid_t child = fork();
 	if (child == 0) {
+		close(go[1]);
 		char c;
 		if (read(go[0], &c, 1) != 1)
 			_exit(1);
 		walk_keys(mine.get(), 4);
 		_exit(0);
 	}
+	close(go[0]);
+	UniqueFd go_w(go[1]);
 	TraceRun run({"--map-id", std::to_string(id), "--map-id", std::to_string(other_id), "-p",
 		      std::to_string(child)});
 	ASSERT_TRUE(run.started()) << run.err();
 	walk_keys(mine.get(), 4);  // this pid: excluded by -p
 	walk_keys(other.get(), 4); // this pid, other map: excluded
-	ASSERT_EQ(write(go[1], "g", 1), 1);
+	ASSERT_EQ(write(go_w.get(), "g", 1), 1);
 	int st;
 	waitpid(child, &st, 0);
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
