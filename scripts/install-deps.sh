@@ -14,6 +14,7 @@ packages=(
   libgtest-dev googletest          # unit + integration tests
   time                             # make bench: peak RSS of the tool
   qemu-system-x86 busybox-static cpio # make test-kernels: guests, their initramfs
+  python3                          # scripts/soak.sh (its load generator)
   linux-libc-dev
 )
 
