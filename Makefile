@@ -19,10 +19,18 @@ CXX        ?= g++
 ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/;s/riscv64/riscv/;s/s390x/s390/')
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
+# The version has one source, the VERSION file; `git describe` is added when
+# this very directory is a git checkout (not when an unpacked source tree
+# sits inside some other repository).  Packagers may set TMI_GIT.
+TMI_VERSION := $(shell cat VERSION)
+TMI_GIT    ?= $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ] && \
+                git describe --tags --always --dirty --match 'v[0-9]*' 2>/dev/null)
+
 CXXFLAGS   ?= -O2 -g1
 TMI_CXXFLAGS := -std=c++20 -Wall -Wextra -Wno-missing-field-initializers -MMD -MP
 TMI_CPPFLAGS := -I$(BUILD) -Ibpf -Iuser
 LDLIBS     := -lbpf -lelf -lz -lfmt -lcrypto -pthread
+TEST_LDLIBS := $(LDLIBS) -lexpat # tests parse the SVG the tool writes
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf
 
 COMPILE    = $(CXX) $(TMI_CPPFLAGS) $(CPPFLAGS) $(TMI_CXXFLAGS) $(CXXFLAGS)
@@ -31,7 +39,7 @@ LINK       = $(CXX) $(CXXFLAGS) $(LDFLAGS)
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
-GENERATED  := $(BUILD)/vmlinux.h $(SKELS)
+GENERATED  := $(BUILD)/vmlinux.h $(SKELS) $(BUILD)/tmi_version.h
 USER_SRCS  := $(wildcard user/*/*.cpp)
 LIB_SRCS   := $(filter-out user/cli/main.cpp,$(USER_SRCS))
 LIB_OBJS   := $(patsubst %.cpp,$(BUILD)/%.o,$(LIB_SRCS))
@@ -50,9 +58,10 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all test unit integration bench demo clean test-kernels test-asan check
+.PHONY: all test unit integration bench demo fuzz clean install uninstall FORCE \
+	test-kernels test-asan check
 # Skeletons and BPF objects are kept after a build (not intermediates).
-.SECONDARY:
+.SECONDARY: $(BPF_OBJS) $(SKELS) $(BUILD)/vmlinux.h
 
 all: $(BUILD)/trace-map-iter
 
@@ -62,6 +71,12 @@ $(BUILD):
 $(BUILD)/vmlinux.h: | $(BUILD)
 	$(call msg,VMLINUX,$@)
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+# Rewritten only when its text changes: only version.cpp then recompiles.
+$(BUILD)/tmi_version.h: FORCE | $(BUILD)
+	$(Q)printf '#define TMI_VERSION "%s"\n#define TMI_VERSION_GIT "%s"\n' \
+		'$(TMI_VERSION)' '$(TMI_GIT)' > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
 
 # BPF objects: -MMD for their headers; stripped of DWARF (-g keeps the BTF
 # CO-RE needs; llvm-strip -g drops only the debug sections): the skeleton
@@ -89,15 +104,15 @@ $(BUILD)/trace-map-iter: $(BUILD)/user/cli/main.o $(BUILD)/libtmi.a
 
 $(BUILD)/tests/unit_tests: $(UNIT_OBJS) $(COMMON_OBJS) $(BUILD)/libtmi.a
 	$(call msg,LINK,$@)
-	$(Q)$(LINK) $^ $(LDLIBS) -lgtest -lgtest_main -pthread -o $@
+	$(Q)$(LINK) $^ $(TEST_LDLIBS) -lgtest -lgtest_main -pthread -o $@
 
 $(BUILD)/tests/integration_tests: $(INTEG_OBJS) $(COMMON_OBJS) $(BUILD)/libtmi.a
 	$(call msg,LINK,$@)
-	$(Q)$(LINK) $^ $(LDLIBS) -lgtest -lgtest_main -pthread -o $@
+	$(Q)$(LINK) $^ $(TEST_LDLIBS) -lgtest -lgtest_main -pthread -o $@
 
 $(BUILD)/bench: $(BUILD)/tests/bench/bench.o $(COMMON_OBJS) $(BUILD)/libtmi.a
 	$(call msg,LINK,$@)
-	$(Q)$(LINK) $^ $(LDLIBS) -pthread -o $@
+	$(Q)$(LINK) $^ $(TEST_LDLIBS) -pthread -o $@
 
 test: all $(BUILD)/tests/unit_tests $(BUILD)/tests/integration_tests
 	$(Q)scripts/run-tests.sh $(BUILD)
@@ -109,6 +124,35 @@ bench: all $(BUILD)/bench
 demo: all
 	$(Q)scripts/prepare-host.sh
 	$(Q)$(BUILD)/trace-map-iter demo
+
+# Fuzzing: clang's libFuzzer with ASan. `make fuzz` builds one binary per
+# fuzz/fuzz_NAME.cpp (with the few library sources it needs, compiled
+# again with the sanitizers) and runs each for FUZZ_TIME seconds, starting
+# from the committed seeds in fuzz/corpus/NAME; inputs it finds go to
+# fuzz-out/NAME, crashers to fuzz-out/NAME-crash-* (and make fails).
+FUZZ_CXX   ?= clang++
+FUZZ_TIME  ?= 60
+FUZZ_FLAGS := -std=c++20 -g -O1 -fsanitize=fuzzer,address -Ibpf -Iuser
+FUZZ_LIB   := base/hex base/sha256 base/input_file canon/canon canon/canon_io \
+              canon/btf_render canon/btf_json maps/maps maps/map_reader trace/events
+FUZZ_OBJS  := $(patsubst %,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB))
+FUZZ_NAMES := $(patsubst fuzz/fuzz_%.cpp,%,$(wildcard fuzz/fuzz_*.cpp))
+FUZZ_BINS  := $(patsubst %,$(BUILD)/fuzz/bin/fuzz_%,$(FUZZ_NAMES))
+
+$(BUILD)/fuzz/obj/%.o: user/%.cpp
+	$(call msg,FUZZ-CXX,$@)
+	$(Q)mkdir -p $(@D) && $(FUZZ_CXX) $(FUZZ_FLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/bin/fuzz_%: fuzz/fuzz_%.cpp $(FUZZ_OBJS)
+	$(call msg,FUZZ-LD,$@)
+	$(Q)mkdir -p $(@D) && $(FUZZ_CXX) $(FUZZ_FLAGS) $^ -lbpf -lelf -lz -lfmt -lcrypto -o $@
+
+fuzz: $(FUZZ_BINS)
+	$(Q)for t in $(FUZZ_NAMES); do \
+	  mkdir -p fuzz-out/$$t && \
+	  $(BUILD)/fuzz/bin/fuzz_$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	    -artifact_prefix=fuzz-out/$$t- fuzz-out/$$t fuzz/corpus/$$t || exit 1; \
+	done
 
 # The kernel matrix: the integration suite in qemu guests booting Debian's
 # 6.1 and 6.12 kernels (scripts/kernels/matrix.sh; its header lists the
@@ -132,4 +176,39 @@ check:
 clean:
 	rm -rf $(BUILD)
 
--include $(ALL_OBJS:.o=.d) $(BPF_OBJS:.o=.d)
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, man page, bash
+# completion, systemd unit (for serve), docs and contrib (Prometheus rules,
+# scrape config, DaemonSet).  make uninstall removes exactly those files.
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR?= $(PREFIX)/share/bash-completion/completions
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+DATADIR    ?= $(PREFIX)/share/trace-map-iter
+DOCDIR     ?= $(PREFIX)/share/doc/trace-map-iter
+DOCS       := README.md docs/canonical-dump.md docs/metrics.md
+CONTRIB    := $(patsubst contrib/%,%,$(wildcard contrib/prometheus/*.yml \
+                contrib/kubernetes/*.yaml contrib/systemd/*.default))
+INSTALLED  := $(SBINDIR)/trace-map-iter $(MANDIR)/man8/trace-map-iter.8 \
+              $(BASHCOMPDIR)/trace-map-iter $(UNITDIR)/trace-map-iter.service \
+              $(addprefix $(DATADIR)/,$(CONTRIB)) $(addprefix $(DOCDIR)/,$(notdir $(DOCS)))
+
+install: all
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(BUILD)/trace-map-iter $(DESTDIR)$(SBINDIR)/trace-map-iter
+	$(Q)install -D -m 0644 docs/trace-map-iter.8 $(DESTDIR)$(MANDIR)/man8/trace-map-iter.8
+	$(Q)install -D -m 0644 completion/trace-map-iter.bash $(DESTDIR)$(BASHCOMPDIR)/trace-map-iter
+	$(Q)install -d $(DESTDIR)$(UNITDIR)
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' contrib/systemd/trace-map-iter.service.in \
+		> $(DESTDIR)$(UNITDIR)/trace-map-iter.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/trace-map-iter.service
+	$(Q)for f in $(CONTRIB); do install -D -m 0644 contrib/$$f $(DESTDIR)$(DATADIR)/$$f || exit 1; done
+	$(Q)install -d $(DESTDIR)$(DOCDIR) && install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)
+
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	$(Q)for d in $(sort $(dir $(addprefix $(DESTDIR)$(DATADIR)/,$(CONTRIB)))) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR); do \
+		[ ! -d $$d ] || rmdir --ignore-fail-on-non-empty $$d; done
+
+-include $(ALL_OBJS:.o=.d) $(BPF_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)

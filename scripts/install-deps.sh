@@ -12,10 +12,16 @@ packages=(
   libssl-dev                       # SHA-256 (OpenSSL EVP)
   nlohmann-json3-dev               # parsing dump files and traced JSON
   libgtest-dev googletest          # unit + integration tests
+  libexpat1-dev                    # tests: parsing the SVG `buckets --svg` writes
   time                             # make bench: peak RSS of the tool
   qemu-system-x86 busybox-static cpio # make test-kernels: guests, their initramfs
   python3                          # scripts/soak.sh (its load generator)
+  jq                               # tests: jq paths on dumps' "formatted" objects
+  libclang-rt-14-dev               # make fuzz: libFuzzer and ASan runtimes for clang
   linux-libc-dev
+  # tests/packaging: promtool, systemd-analyze, man/groff, strace, YAML,
+  # dpkg-buildflags; debhelper for dpkg-buildpackage (debian/)
+  prometheus systemd man-db groff-base strace python3-yaml dpkg-dev debhelper
 )
 
 if [ "$(id -u)" -ne 0 ]; then

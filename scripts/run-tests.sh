@@ -40,6 +40,20 @@ for bin in "$build/tests/unit_tests" "$build/tests/integration_tests"; do
   rm -f "$log"
 done
 
+# Packaging tests (install layout, man page, completion, systemd unit,
+# Prometheus rules): each tests/packaging/*.sh is one test; exit 77 = skipped.
+for t in tests/packaging/*.sh; do
+  [ -e "$t" ] || continue
+  echo "== $t"
+  "$t" "$build"
+  status=$?
+  case $status in
+    0) passed=$((passed + 1)) ;;
+    77) skipped=$((skipped + 1)); echo "SKIPPED: $t" ;;
+    *) failed=$((failed + 1)); rc=1; echo "FAILED: $t (exit $status)" >&2 ;;
+  esac
+done
+
 if [ -n "$sandir" ]; then
   reports=$(find "$sandir" -type f -size +0 | sort)
   if [ -n "$reports" ]; then

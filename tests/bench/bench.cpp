@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/helpers.hpp"
+#include "maps/key_iterator.hpp"
 
 extern "C" {
 #include "bench_floor.skel.h"
@@ -59,15 +60,18 @@ double seconds_of(const std::function<void()> &fn)
 // best estimate of intrinsic cost (interference only ever adds time).
 double best(const std::vector<double> &v) { return *std::min_element(v.begin(), v.end()); }
 
+// Returns the get_next_key calls made, the final ENOENT included.
 uint64_t untraced_walk(int fd)
 {
-	uint64_t key, calls = 1;
-	void *prev = nullptr;
-	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
-		prev = &key;
-		calls++;
-	}
-	return calls;
+	MapInfo info;
+	info.key_size = sizeof(uint64_t);
+	KeyIterator it(fd, info, uint64_t(kEntries) * 4); // bound: kEntries keys, restarts aside
+	uint64_t key;
+	while (it.next(&key))
+		;
+	if (it.error())
+		throw std::runtime_error(it.error()->what());
+	return it.calls();
 }
 
 void raw_batch_pass(int fd)

@@ -14,6 +14,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "maps/key_iterator.hpp"
+
 namespace tmi::testing {
 
 std::string tool_path()
@@ -79,17 +81,34 @@ void put(int fd, const Bytes &key, const Bytes &value)
 		throw std::runtime_error(std::string("bpf_map_update_elem: ") + strerror(errno));
 }
 
+namespace {
+
+// What KeyIterator needs of a map the test created: id, key size and the
+// walk bound from max_entries.
+MapInfo key_info(int fd, uint32_t key_size)
+{
+	bpf_map_info raw{};
+	uint32_t len = sizeof(raw);
+	if (bpf_obj_get_info_by_fd(fd, &raw, &len))
+		throw std::runtime_error("bpf_obj_get_info_by_fd failed");
+	MapInfo info;
+	info.id = raw.id;
+	info.key_size = key_size;
+	info.max_entries = raw.max_entries;
+	return info;
+}
+
+} // namespace
+
 std::vector<Bytes> walk_keys(int fd, uint32_t key_size)
 {
 	std::vector<Bytes> order;
-	Bytes key(key_size, '\0');
-	void *prev = nullptr;
-	while (bpf_map_get_next_key(fd, prev, key.data()) == 0) {
+	MapInfo info = key_info(fd, key_size);
+	KeyIterator it(fd, info, walk_bound(info));
+	for (Bytes key; it.next(key);)
 		order.push_back(key);
-		prev = key.data();
-	}
-	if (errno != ENOENT)
-		throw std::runtime_error(std::string("get_next_key: ") + strerror(errno));
+	if (it.error())
+		throw std::runtime_error(it.error()->what());
 	return order;
 }
 
@@ -111,16 +130,16 @@ UniqueFd filled_hash(uint32_t key_size, uint32_t value_size, uint32_t max_entrie
 std::vector<Bytes> walk_keys_deleting(int fd, uint32_t key_size, size_t delete_at)
 {
 	std::vector<Bytes> order;
-	Bytes key(key_size, '\0');
-	void *prev = nullptr;
-	while (bpf_map_get_next_key(fd, prev, key.data()) == 0) {
+	MapInfo info = key_info(fd, key_size);
+	KeyIterator it(fd, info, walk_bound(info));
+	for (Bytes key; it.next(key);) {
 		order.push_back(key);
+		// The iterator's cursor is this key: the next call restarts.
 		if (order.size() == delete_at && bpf_map_delete_elem(fd, key.data()))
 			throw std::runtime_error("delete failed");
-		prev = key.data();
-		if (order.size() > 100000)
-			throw std::runtime_error("walk did not end");
 	}
+	if (it.error())
+		throw std::runtime_error(it.error()->what());
 	return order;
 }
 

@@ -45,8 +45,10 @@ UniqueFd filled_hash(uint32_t key_size, uint32_t value_size, uint32_t max_entrie
 // Like walk_keys, but deletes the cursor key once `delete_at` keys were
 // returned, so the kernel restarts from bucket 0 (keys repeat).
 std::vector<Bytes> walk_keys_deleting(int fd, uint32_t key_size, size_t delete_at);
-// get_next_key from NULL to ENOENT, as bpftool does (cursor and next key in
-// the same buffer); returns the keys in the order the kernel gave them.
+// get_next_key from NULL to ENOENT with tmi::KeyIterator, as bpftool does
+// (cursor and next key in the same buffer); returns the keys in the order
+// the kernel gave them; throws std::runtime_error on any other errno or a
+// walk longer than walk_bound().
 std::vector<Bytes> walk_keys(int fd, uint32_t key_size);
 
 // A child process with its stdout and stderr captured.

@@ -348,9 +348,10 @@ TEST(Trace, BatchWalksAreSeen)
 	EXPECT_EQ(summary_of(lines, id)["batch_calls"], calls);
 }
 
-// A walk that jumps (cursor not the key it was given) is a resumed walk,
-// even when the cursor copy is skipped for the common case.
-TEST(Trace, JumpInSameBufferIsResumedWalk)
+// A walk that jumps (cursor not the key it was given) starts a new walk,
+// even when the cursor copy is skipped for the common case; the key jumped
+// to was never returned to this thread, so it is not a resumed walk.
+TEST(Trace, JumpInSameBufferStartsAnUnknownKeyWalk)
 {
 	TMI_REQUIRE_ROOT();
 	UniqueFd map = filled_hash(8, 8, 64, 20);
@@ -371,7 +372,8 @@ TEST(Trace, JumpInSameBufferIsResumedWalk)
 	ASSERT_EQ(walks.size(), 2u);
 	EXPECT_EQ(walks[0]["complete"], false);
 	EXPECT_EQ(walks[0]["keys"], 1);
-	EXPECT_EQ(walks[1]["resumed"], true);
+	EXPECT_EQ(walks[1]["resumed"], false);
+	EXPECT_EQ(walks[1]["start"], "unknown_key");
 	EXPECT_EQ(walks[1]["complete"], true);
 	EXPECT_EQ(walks[1]["order"].get<std::vector<std::string>>(), hex_all(after));
 }

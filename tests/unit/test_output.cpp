@@ -2,6 +2,7 @@
 // valid JSON whatever a comm holds, histogram counts adding up to calls.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -62,7 +63,7 @@ TEST(JsonOutput, WalkObjectFieldsInDocumentedOrder)
 							 "comm", "calls", "keys", "restarts",
 							 "duplicates", "complete", "resumed",
 							 "duration_ns", "busy_ns", "order_sha256",
-							 "order"}));
+							 "order", "start"}));
 	EXPECT_EQ(j["type"], "walk");
 	EXPECT_EQ(j["duration_ns"], 4000);
 	EXPECT_EQ(j["order"], (ojson{"0102", "ff00"}));
@@ -115,4 +116,100 @@ TEST(TextOutput, WalkLineAndSummary)
 	EXPECT_NE(out.find("complete"), std::string::npos);
 	EXPECT_NE(out.find("Summary: map 42 (m, hash): 1 calls"), std::string::npos);
 	EXPECT_NE(out.find("512 -> 1023"), std::string::npos);
+}
+
+TEST(TextOutput, ControlBytesInCommAndMapNameAreEscaped)
+{
+	Walk w = sample_walk();
+	w.comm = std::string("evil\n\x1b[2J\tx\\");
+	std::string out = capture([&](TraceOutput &o) { o.walk(w, {42, "m\x07\r", 1}); }, false);
+	EXPECT_EQ(out.find('\x1b'), std::string::npos);
+	EXPECT_EQ(out.find('\x07'), std::string::npos);
+	EXPECT_EQ(out.find('\r'), std::string::npos);
+	EXPECT_NE(out.find("evil\\n\\x1b[2J\\tx\\\\"), std::string::npos) << out;
+	EXPECT_NE(out.find("42:m\\x07\\r"), std::string::npos) << out;
+	// Exactly two lines: the header and the walk (the newline was escaped).
+	EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2);
+}
+
+TEST(Printable, KeepsValidUtf8AndEscapesTheRest)
+{
+	EXPECT_EQ(printable("plain-name_1"), "plain-name_1");
+	EXPECT_EQ(printable("caf\xc3\xa9"), "caf\xc3\xa9");
+	EXPECT_EQ(printable(std::string("a\0b", 3)), "a\\x00b");
+	EXPECT_EQ(printable("\x7f"), "\\x7f");
+	EXPECT_EQ(printable("\xc2\x9b"), "\\xc2\\x9b"); // C1 CSI
+	EXPECT_EQ(printable("\xff\xfe"), "\\xff\\xfe");
+	EXPECT_EQ(printable("\xe2\x82"), "\\xe2\\x82"); // cut sequence
+}
+
+TEST(JsonOutput, WalkStartAndBatchOpAreAppended)
+{
+	Walk w = sample_walk();
+	w.start = WalkStart::UnknownKey;
+	std::string s = capture([&](TraceOutput &o) { o.walk(w, {42, "m", 1}); }, true);
+	ojson j = ojson::parse(s);
+	EXPECT_EQ(keys_of(j).back(), "start");
+	EXPECT_EQ(j["start"], "unknown_key");
+	EXPECT_EQ(j["resumed"], false);
+
+	Walk b;
+	b.batch = true;
+	b.op = BatchOp::LookupAndDelete;
+	s = capture([&](TraceOutput &o) { o.walk(b, {42, "m", 1}); }, true);
+	j = ojson::parse(s);
+	EXPECT_EQ(keys_of(j), (std::vector<std::string>{"type", "map_id", "map_name", "pid", "tid",
+							 "comm", "calls", "entries", "complete",
+							 "resumed", "duration_ns", "busy_ns", "start",
+							 "op"}));
+	EXPECT_EQ(j["op"], "lookup_and_delete");
+	EXPECT_EQ(j["start"], "null");
+}
+
+TEST(JsonOutput, SummariesOfABlockCarryItsTimestampLast)
+{
+	MapStats s;
+	s.map_id = 42;
+	SummaryBlock b{"interval", iso8601_now(), 1, 1, "map id", 0};
+	std::string out = capture(
+		[&](TraceOutput &o) {
+			o.summaries_begin(b);
+			o.summary(s, {42, "m", 1}, "interval");
+		},
+		true);
+	ojson j = ojson::parse(out);
+	EXPECT_EQ(keys_of(j).back(), "ts");
+	std::string ts = j["ts"];
+	// 2026-12-01T10:55:39.123Z
+	ASSERT_EQ(ts.size(), 24u) << ts;
+	EXPECT_EQ(ts[4], '-');
+	EXPECT_EQ(ts[10], 'T');
+	EXPECT_EQ(ts[19], '.');
+	EXPECT_EQ(ts[23], 'Z');
+}
+
+TEST(TextOutput, SummaryBlockHeaderHasTheTimestamp)
+{
+	SummaryBlock b{"interval", "2026-12-01T10:55:39.123Z", 3, 17, "calls", 3};
+	std::string out = capture([&](TraceOutput &o) { o.summaries_begin(b); }, false);
+	EXPECT_NE(out.find("Interval at 2026-12-01T10:55:39.123Z: 3 of 17 maps (--top 3), by calls"),
+		  std::string::npos)
+		<< out;
+}
+
+TEST(WarningTally, OneWarningPerCauseNamingEveryMap)
+{
+	WarningTally t;
+	for (uint32_t id = 1; id <= 12; id++)
+		t.add("no bucket hot spots", "the map was gone", id);
+	t.add("no bucket hot spots", "the map was gone", 3); // once per map
+	t.add("no bucket hot spots", "permission denied", 40);
+	std::string out = capture([&](TraceOutput &o) { t.flush(o); }, false);
+	EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2) << out;
+	EXPECT_NE(out.find("warning: no bucket hot spots for 12 maps (ids 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 "
+			   "and 2 more): the map was gone"),
+		  std::string::npos)
+		<< out;
+	EXPECT_NE(out.find("for 1 map (id 40): permission denied"), std::string::npos) << out;
+	EXPECT_TRUE(t.empty());
 }

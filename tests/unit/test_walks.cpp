@@ -98,19 +98,63 @@ TEST(Walks, NewNullStartEndsPreviousWalkIncomplete)
 	EXPECT_EQ(r.walks[1].keys, 3u);
 }
 
-TEST(Walks, CursorThatIsNotTheLastKeyStartsAResumedWalk)
+TEST(Walks, CursorNeverReturnedStartsAnUnknownKeyWalkNotAResumedOne)
 {
 	Recorder r;
 	r.gnk(10, std::nullopt, key(1));
 	r.gnk(10, key(1), key(2));
-	r.gnk(10, key(9), key(4)); // jumps: not the key it was given
+	r.gnk(10, key(9), key(4)); // jumps to a key this walk was never given
 	r.gnk(10, key(4), std::nullopt);
 	ASSERT_EQ(r.walks.size(), 2u);
 	EXPECT_FALSE(r.walks[0].complete);
-	EXPECT_TRUE(r.walks[1].resumed);
+	EXPECT_EQ(r.walks[0].start, WalkStart::Null);
+	EXPECT_FALSE(r.walks[1].resumed);
+	EXPECT_EQ(r.walks[1].start, WalkStart::UnknownKey);
 	EXPECT_TRUE(r.walks[1].complete);
 	EXPECT_EQ(r.walks[1].keys, 1u);
 	EXPECT_EQ(r.walks[1].calls, 2u);
+}
+
+TEST(Walks, CursorReturnedEarlierInTheWalkStartsAResumedWalk)
+{
+	Recorder r;
+	r.gnk(10, std::nullopt, key(1));
+	r.gnk(10, key(1), key(2));
+	r.gnk(10, key(2), key(3));
+	r.gnk(10, key(1), key(2)); // back to a key this walk returned
+	r.gnk(10, key(2), key(3));
+	r.gnk(10, key(1), key(2)); // and again: still a resume (chained)
+	r.gnk(10, key(2), std::nullopt);
+	ASSERT_EQ(r.walks.size(), 3u);
+	EXPECT_EQ(r.walks[1].start, WalkStart::Resumed);
+	EXPECT_TRUE(r.walks[1].resumed);
+	EXPECT_EQ(r.walks[2].start, WalkStart::Resumed);
+	EXPECT_TRUE(r.walks[2].complete);
+}
+
+// bpftrace walks from a key that is not in the map: the kernel starts at
+// the first key, and the walk is complete, not resumed.
+TEST(Walks, BpftraceStyleWalkFromAbsentKeyIsCompleteAndNotResumed)
+{
+	Recorder r;
+	r.gnk(10, key(0xdead), key(3));
+	r.gnk(10, key(3), key(1));
+	r.gnk(10, key(1), std::nullopt);
+	ASSERT_EQ(r.walks.size(), 1u);
+	EXPECT_TRUE(r.walks[0].complete);
+	EXPECT_FALSE(r.walks[0].resumed);
+	EXPECT_EQ(r.walks[0].start, WalkStart::UnknownKey);
+	EXPECT_EQ(r.walks[0].keys, 2u);
+}
+
+TEST(Walks, NullStartAfterAnOpenWalkIsANullStart)
+{
+	Recorder r;
+	r.gnk(10, std::nullopt, key(1));
+	r.walk(10, {1, 2});
+	ASSERT_EQ(r.walks.size(), 2u);
+	EXPECT_EQ(r.walks[1].start, WalkStart::Null);
+	EXPECT_FALSE(r.walks[1].resumed);
 }
 
 TEST(Walks, RestartAfterDeletedCursorCountsDuplicates)
@@ -237,4 +281,31 @@ TEST(Walks, OrderModeNoneKeepsNoOrder)
 	EXPECT_TRUE(walks[0].order_sha256.empty());
 	EXPECT_TRUE(walks[0].order.empty());
 	EXPECT_EQ(walks[0].keys, 1u);
+}
+
+TEST(Walks, BatchWalksRecordTheirCommand)
+{
+	Recorder r;
+	auto batch = [&](Cmd cmd, bool start, bool end) {
+		CallEvent ev = r.call(10, std::nullopt, std::nullopt);
+		ev.cmd = cmd;
+		ev.batch_start = start;
+		ev.batch_count = 8;
+		ev.ret = end ? kEnd : 0;
+		r.tracker.on_event(ev);
+	};
+	batch(Cmd::LookupBatch, true, true);
+	batch(Cmd::LookupAndDeleteBatch, true, false);
+	batch(Cmd::LookupAndDeleteBatch, false, true);
+	batch(Cmd::LookupBatch, true, false);
+	batch(Cmd::LookupAndDeleteBatch, false, true);
+	batch(Cmd::LookupBatch, false, true); // no open walk: began before tracing
+	ASSERT_EQ(r.walks.size(), 4u);
+	EXPECT_EQ(r.walks[0].op, BatchOp::Lookup);
+	EXPECT_EQ(r.walks[1].op, BatchOp::LookupAndDelete);
+	EXPECT_EQ(r.walks[2].op, BatchOp::Mixed);
+	EXPECT_EQ(r.walks[3].start, WalkStart::UnknownKey);
+	EXPECT_FALSE(r.walks[3].resumed);
+	EXPECT_STREQ(batch_op_name(r.walks[1].op), "lookup_and_delete");
+	EXPECT_STREQ(walk_start_name(r.walks[3].start), "unknown_key");
 }

@@ -1,53 +1,16 @@
 // buckets.cpp: see buckets.hpp.
 #include "analysis/buckets.hpp"
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <bit>
+#include <optional>
 
+#include "analysis/htab_geometry.hpp"
 #include "base/error.hpp"
-#include "base/host.hpp"
-
-extern "C" {
-#include "htab_info.skel.h"
-}
 
 namespace tmi {
-
-namespace {
-
-struct SkelFree {
-	void operator()(htab_info_bpf *s) const { htab_info_bpf__destroy(s); }
-};
-
-struct Geometry {
-	uint32_t n_buckets, hashrnd;
-};
-
-Geometry read_geometry(const OpenMap &m)
-{
-	ensure_tracefs();
-	std::unique_ptr<htab_info_bpf, SkelFree> skel(htab_info_bpf__open());
-	if (!skel)
-		throw sys_error("can't open BPF object htab_info", errno);
-	skel->rodata->self_tgid = getpid();
-	if (int err = htab_info_bpf__load(skel.get()))
-		throw sys_error("can't load BPF object htab_info (run as root)", err);
-	skel->bss->want_fd = m.fd.get();
-	if (int err = htab_info_bpf__attach(skel.get()))
-		throw sys_error("can't attach to syscalls:sys_enter_bpf", err);
-	map_info_of(m.fd.get()); // the syscall the program reads the map from
-	htab_info_bpf__detach(skel.get());
-	if (!skel->bss->result.done || skel->bss->result.map_id != m.info.id)
-		throw Error(fmt::format("can't read the bucket geometry of map {}", m.info.id));
-	return {skel->bss->result.n_buckets, skel->bss->result.hashrnd};
-}
-
-} // namespace
 
 bool order_is_bucket_ascending(const MapContents &m, const HtabModel &model)
 {
@@ -61,12 +24,16 @@ bool order_is_bucket_ascending(const MapContents &m, const HtabModel &model)
 	return true;
 }
 
-HtabModel read_htab_model(const OpenMap &m, const MapContents &batch_order)
+HtabModel read_htab_model(const OpenMap &m, const MapContents &batch_order,
+			  HtabGeometryReader *reader)
 {
 	if (!is_hash_family(m.info.type))
 		throw Error(fmt::format("can't analyse buckets of map {}: {} is not a hash map",
 					m.info.id, map_type_name(m.info.type)));
-	Geometry g = read_geometry(m);
+	std::optional<HtabGeometryReader> own;
+	if (!reader)
+		reader = &own.emplace();
+	HtabGeometry g = reader->read(m);
 	if (g.n_buckets == 0 || (g.n_buckets & (g.n_buckets - 1)))
 		throw Error(fmt::format("can't analyse buckets of map {}: n_buckets {} read from "
 					"the kernel is not a power of two",

@@ -35,8 +35,12 @@ struct BucketReport {
 	bool model_agrees = false;               // batch order is bucket-ascending under the model
 };
 
-// Throws tmi::Error for maps outside the hash family.
-HtabModel read_htab_model(const OpenMap &m, const MapContents &batch_order);
+class HtabGeometryReader;
+
+// Throws tmi::Error for maps outside the hash family. `reader`: a loaded
+// geometry reader to share across maps (null: one is loaded for this call).
+HtabModel read_htab_model(const OpenMap &m, const MapContents &batch_order,
+			  HtabGeometryReader *reader = nullptr);
 // Keys in the kernel's batch (bucket) order; `top` hottest buckets.
 BucketReport analyse_buckets(const MapContents &m, const HtabModel &model, size_t top);
 // True when every key's bucket is >= the previous key's bucket.

@@ -48,4 +48,68 @@ MapStats &StatsSet::of(uint32_t map_id)
 	return it->second;
 }
 
+std::optional<SummarySort> parse_summary_sort(std::string_view s)
+{
+	if (s == "id")
+		return SummarySort::MapId;
+	if (s == "calls")
+		return SummarySort::Calls;
+	if (s == "walks")
+		return SummarySort::Walks;
+	if (s == "p99")
+		return SummarySort::P99;
+	if (s == "lost")
+		return SummarySort::Lost;
+	if (s == "restarts")
+		return SummarySort::Restarts;
+	return std::nullopt;
+}
+
+const char *summary_sort_name(SummarySort s)
+{
+	switch (s) {
+	case SummarySort::MapId: return "map id";
+	case SummarySort::Calls: return "calls";
+	case SummarySort::Walks: return "walks";
+	case SummarySort::P99: return "p99";
+	case SummarySort::Lost: return "lost";
+	case SummarySort::Restarts: return "restarts";
+	}
+	return "map id";
+}
+
+static uint64_t sort_value(const MapStats &s, SummarySort by)
+{
+	switch (by) {
+	case SummarySort::MapId: return 0;
+	case SummarySort::Calls: return s.calls;
+	case SummarySort::Walks: return s.walks;
+	case SummarySort::P99: return s.latency.percentile(99);
+	case SummarySort::Lost: return s.lost_events;
+	case SummarySort::Restarts: return s.restarts;
+	}
+	return 0;
+}
+
+SummarySelection select_summaries(const std::map<uint32_t, MapStats> &stats,
+				  const std::set<uint32_t> &selected, SummarySort sort, size_t top)
+{
+	SummarySelection sel;
+	std::vector<std::pair<uint64_t, uint32_t>> rows; // (value, id)
+	for (auto &[id, s] : stats) {
+		bool active = s.calls + s.lost_events > 0;
+		if (active || selected.count(id))
+			rows.emplace_back(sort_value(s, sort), id);
+	}
+	// stats is ordered by id, so a stable sort keeps ties by id.
+	std::stable_sort(rows.begin(), rows.end(),
+			 [](const auto &a, const auto &b) { return a.first > b.first; });
+	sel.candidates = rows.size();
+	if (top && rows.size() > top)
+		rows.resize(top);
+	for (auto &r : rows)
+		sel.shown.push_back(r.second);
+	return sel;
+}
+
 } // namespace tmi

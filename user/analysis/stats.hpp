@@ -1,4 +1,5 @@
-// stats.hpp: per-map aggregates of traced calls and walks.
+// stats.hpp: per-map aggregates of traced calls and walks, and which of
+// them a summary shows (select_summaries: --top, --sort).
 // Contract: pure; MapStats::calls equals the number of events added, and its
 // latency histogram counts exactly those calls.
 #pragma once
@@ -6,6 +7,8 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
+#include <string_view>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,5 +57,25 @@ public:
 private:
 	std::map<uint32_t, MapStats> maps_;
 };
+
+// How summaries are ordered: by map id (ascending) or by a count,
+// descending (ties by map id).
+enum class SummarySort { MapId, Calls, Walks, P99, Lost, Restarts };
+
+// "calls", "walks", "p99", "lost", "restarts" (and "id"); nullopt otherwise.
+std::optional<SummarySort> parse_summary_sort(std::string_view s);
+// "map id", "calls", ...: for the text header.
+const char *summary_sort_name(SummarySort s);
+
+struct SummarySelection {
+	std::vector<uint32_t> shown; // map ids, in order
+	size_t candidates = 0;       // maps shown without the --top cut
+};
+
+// The maps a summary block shows: those with calls or lost events, and the
+// `selected` ones (named by id, name or pin) even when idle; ordered by
+// `sort`; at most `top` of them (0 = all).
+SummarySelection select_summaries(const std::map<uint32_t, MapStats> &stats,
+				  const std::set<uint32_t> &selected, SummarySort sort, size_t top);
 
 } // namespace tmi

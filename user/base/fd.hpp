@@ -25,6 +25,8 @@ public:
 	~UniqueFd() { reset(); }
 
 	int get() const { return fd_; }
+	// Gives up ownership (e.g. to fdopen); the caller closes it.
+	int release() { return std::exchange(fd_, -1); }
 	bool valid() const { return fd_ >= 0; }
 	void reset(int fd = -1)
 	{

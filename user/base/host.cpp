@@ -2,7 +2,9 @@
 #include "base/host.hpp"
 
 #include <fmt/format.h>
+#include <linux/capability.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -22,8 +24,32 @@ static bool exists(const std::string &path)
 	return stat(path.c_str(), &st) == 0;
 }
 
+// CAP_PERFMON and CAP_BPF (38, 39) may be missing from older headers.
+static constexpr int kCapPerfmon = 38, kCapBpf = 39, kCapSysAdmin = 21;
+
+static bool has_cap(const __user_cap_data_struct (&data)[2], int cap)
+{
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+bool can_trace()
+{
+	__user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+	__user_cap_data_struct data[2]{};
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+	return has_cap(data, kCapSysAdmin) || (has_cap(data, kCapBpf) && has_cap(data, kCapPerfmon));
+}
+
+void require_tracing_privileges()
+{
+	if (!can_trace())
+		throw Error("can't trace: needs root or CAP_BPF and CAP_PERFMON");
+}
+
 std::string ensure_tracefs()
 {
+	require_tracing_privileges();
 	std::string events = fmt::format("{}/events", kTracefs);
 	if (exists(events))
 		return events;

@@ -17,6 +17,9 @@ void install_stop_handlers()
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, nullptr);
 	sigaction(SIGTERM, &sa, nullptr);
+	// A closed terminal or `kill -HUP` ends the run like SIGTERM: the
+	// summary is printed (the default action would lose it).
+	sigaction(SIGHUP, &sa, nullptr);
 }
 
 bool stop_requested() { return g_stop != 0; }

@@ -1,4 +1,4 @@
-// signals.hpp: SIGINT and SIGTERM set one flag; loops poll it.
+// signals.hpp: SIGINT, SIGTERM and SIGHUP set one flag; loops poll it.
 #pragma once
 
 namespace tmi {

@@ -30,6 +30,10 @@ public:
 
 	std::string render_key(std::string_view bytes) const { return render(key_type_, bytes); }
 	std::string render_value(std::string_view bytes) const { return render(value_type_, bytes); }
+	// For structured rendering (btf_json.hpp): borrowed, valid while *this lives.
+	const struct btf *btf() const { return btf_.get(); }
+	uint32_t key_type() const { return key_type_; }
+	uint32_t value_type() const { return value_type_; }
 	// 0xff for member bytes, 0x00 for padding; size = the type's size.
 	const std::string &key_mask() const { return key_mask_; }
 	const std::string &value_mask() const { return value_mask_; }

@@ -1,4 +1,6 @@
-// canon.hpp: the canonical dump, format tmi-canon-v1 (docs/canonical-dump.md).
+// canon.hpp: the canonical dump model, format tmi-canon-v1
+// (docs/canonical-dump.md): canonical order, dedup and the digest. Writing
+// and reading files is canon_io.hpp.
 //
 // The same entries give the same bytes on every node, whatever the hash
 // seed, max_entries, insertion order, preallocation or map id: entries are
@@ -6,18 +8,15 @@
 // with the kernel's 8-byte rounding removed, struct padding is zeroed when
 // the map has BTF, and nothing node-specific (id, name, max_entries, flags,
 // time) enters the output or the digest.
-// Contract: CanonDump owns its bytes; parse_file() accepts only a complete,
-// self-consistent file and throws tmi::Error (exit 2) otherwise.
+// Contract: CanonDump owns its bytes. canonical_order() and canon_digest()
+// are pure (unit-tested without a kernel).
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "canon/btf_render.hpp"
 #include "maps/map_reader.hpp"
@@ -36,12 +35,24 @@ struct CanonHeader {
 	std::string sha256;
 };
 
+// Indices of m's entries in canonical order: sorted by key bytes (memcmp),
+// each key once; of a key read twice (a get_next_key restart) the later read
+// is kept.
+std::vector<uint32_t> canonical_order(const MapContents &m);
+
+// The tmi-canon-v1 digest (lowercase hex) of `order`'s entries of `m` under
+// header `h` (map_type, key_size, value_size; the count is order.size()).
+std::string canon_digest(const CanonHeader &h, const MapContents &m,
+			 const std::vector<uint32_t> &order);
+
 class CanonDump {
 public:
 	// Canonicalises what was read (zero padding, sort, drop repeated keys).
 	static CanonDump from_contents(MapContents &&m, const MapInfo &info,
 				       const BtfRenderer *btf);
-	static CanonDump parse_file(const std::string &path);
+	// Entries already in canonical order (a parser checked it): computes
+	// the digest into the header (hdr.sha256 is overwritten).
+	static CanonDump from_canonical(CanonHeader hdr, MapContents &&m);
 
 	const CanonHeader &header() const { return hdr_; }
 	size_t size() const { return order_.size(); }
@@ -55,17 +66,12 @@ public:
 	}
 	// The value as printed: hex, per-CPU values joined by ','.
 	std::string value_hex(size_t i) const;
-
-	void write_jsonl(FILE *out, const BtfRenderer *btf) const;
-	void write_table(FILE *out, const BtfRenderer *btf) const;
-
-private:
-	void sort_and_dedup();
-	void compute_digest();
+	// Sorted order gathers from arrays far larger than the caches: writers
+	// fetch entry i + kPrefetchAhead while handling entry i.
 	void prefetch(size_t i) const;
-	void write_plain_lines(fmt::memory_buffer &buf, FILE *out) const;
 	static constexpr size_t kPrefetchAhead = 16;
 
+private:
 	MapContents data_;
 	std::vector<uint32_t> order_;
 	CanonHeader hdr_;
@@ -73,10 +79,6 @@ private:
 
 // "hash" -> 1, "type 40" -> 40; nullopt when neither.
 std::optional<uint32_t> map_type_from_name(const std::string &name);
-
-} // namespace tmi
-
-namespace tmi {
 
 // Reads a live map (read-only) and canonicalises it, zeroing padding when
 // the map has BTF; `btf` (may be null) receives the map's renderer.

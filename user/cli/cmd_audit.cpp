@@ -6,20 +6,20 @@
 // "order" in a tracer JSON-lines file (`--order full`), against the live map
 // it names (or --map-id). Exit 0 when every order matches its model, 1 on
 // violations, 2 on trouble.
-#include <CLI/CLI.hpp>
 #include <bpf/bpf.h>
 #include <fmt/format.h>
 #include <linux/bpf.h>
 
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "analysis/audit.hpp"
 #include "analysis/buckets.hpp"
-#include "cli/command.hpp"
 #include "base/error.hpp"
-#include "cli/map_options.hpp"
+#include "base/input_file.hpp"
+#include "base/output_file.hpp"
+#include "cli/options.hpp"
+#include "maps/key_iterator.hpp"
 
 namespace tmi {
 
@@ -27,24 +27,19 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
+// Longest tracer JSON line audit reads: a full-order walk of 2^22 8-byte keys.
+constexpr size_t kMaxTracedLine = size_t(1) << 27;
+
 // get_next_key from NULL to ENOENT; bounded so a map under churn ends.
 std::vector<Bytes> walk_live(const OpenMap &m)
 {
 	std::vector<Bytes> order;
-	Bytes key(m.info.key_size, '\0');
-	void *prev = nullptr;
-	size_t bound = size_t(m.info.max_entries) * 4 + 16;
-	while (order.size() < bound) {
-		if (bpf_map_get_next_key(m.fd.get(), prev, key.data())) {
-			if (errno == ENOENT)
-				return order;
-			throw sys_error(fmt::format("can't walk map {}", m.info.id), errno);
-		}
+	KeyIterator it(m.fd.get(), m.info, walk_bound(m.info));
+	for (Bytes key; it.next(key);)
 		order.push_back(key);
-		prev = key.data();
-	}
-	throw Error(fmt::format("can't audit map {}: the walk did not end after {} keys",
-				m.info.id, bound));
+	if (it.error())
+		throw *it.error();
+	return order;
 }
 
 OrderModel model_for(const OpenMap &m, const std::vector<Bytes> &walk)
@@ -110,53 +105,47 @@ void print(const Subject &s, const AuditResult &r, bool json)
 	fmt::print("advice: {}\n", order_advice(r.cls));
 }
 
-class AuditCommand final : public Command {
+class AuditCommand {
 public:
-	void add_to(CLI::App &root) override
-	{
-		app_ = root.add_subcommand("audit", "Check a map's walk order against the kernel's model");
-		map_.add_to(app_);
-		app_->add_option("--traced", traced_, "Audit the walks in a tracer JSON file (--order full)");
-		app_->add_flag("-j,--json", json_, "JSON lines output (one object per audited walk)");
-	}
-	bool selected() const override { return app_->parsed(); }
+	explicit AuditCommand(const AuditOptions &o) : o_(o) {}
 
-	int run() override { return traced_.empty() ? audit_live() : audit_traced(); }
+	int run() { return o_.traced.empty() ? audit_live() : audit_traced(); }
 
 private:
 	int audit_live()
 	{
-		OpenMap m = open_one_map(map_.selector("audit"));
+		OpenMap m = open_one_map(o_.map.selector("audit"));
 		std::vector<Bytes> walk = walk_live(m);
 		AuditResult r = audit_order(walk, model_for(m, walk));
-		print({&m.info}, r, json_);
+		print({&m.info}, r, o_.json);
+		flush_stdout_checked();
 		return r.violation_count ? kExitDiffers : kExitOk;
 	}
 
 	int audit_traced()
 	{
-		std::ifstream in(traced_);
-		if (!in)
-			throw sys_error(fmt::format("can't open {}", traced_), errno);
+		// Bounded: a tracer file is JSON lines of at most kMaxTracedLine
+		// bytes (a --order full walk of a large map is one long line).
+		LineInput in = LineInput::open_file(o_.traced);
 		std::map<uint32_t, std::pair<OpenMap, OrderModel>> maps;
-		std::string line;
-		size_t lineno = 0, audited = 0, failing = 0;
-		while (std::getline(in, line)) {
-			lineno++;
+		std::string_view line;
+		size_t audited = 0, failing = 0;
+		while (in.next(line, kMaxTracedLine)) {
+			size_t lineno = in.line_number();
 			nlohmann::json j;
 			try {
 				j = nlohmann::json::parse(line);
 			} catch (const nlohmann::json::exception &) {
-				throw Error(fmt::format("can't read {}: line {} is not JSON", traced_, lineno));
+				throw Error(fmt::format("can't read {}: line {} is not JSON", o_.traced, lineno));
 			}
 			if (j.value("type", "") != "walk" || !j.contains("order"))
 				continue;
-			uint32_t id = map_.id ? map_.id : j.value("map_id", 0u);
+			uint32_t id = o_.map.id ? o_.map.id : j.value("map_id", 0u);
 			std::vector<Bytes> order;
 			for (auto &h : j["order"]) {
 				auto k = from_hex(h.get<std::string>());
 				if (!k)
-					throw Error(fmt::format("can't read {}: line {}: bad hex key", traced_, lineno));
+					throw Error(fmt::format("can't read {}: line {}: bad hex key", o_.traced, lineno));
 				order.push_back(*k);
 			}
 			auto it = maps.find(id);
@@ -166,24 +155,22 @@ private:
 				it = maps.emplace(id, std::make_pair(std::move(m), model)).first;
 			}
 			AuditResult r = audit_order(order, it->second.second);
-			print({&it->second.first.info, j.value("pid", 0u), j.value("tid", 0u)}, r, json_);
+			print({&it->second.first.info, j.value("pid", 0u), j.value("tid", 0u)}, r, o_.json);
 			audited++;
 			failing += r.violation_count > 0;
 		}
 		if (!audited)
 			throw Error(fmt::format("can't audit {}: no walks with an order (trace with --order full)",
-						traced_));
+						o_.traced));
+		flush_stdout_checked();
 		return failing ? kExitDiffers : kExitOk;
 	}
 
-	CLI::App *app_ = nullptr;
-	OneMapOptions map_;
-	std::string traced_;
-	bool json_ = false;
+	const AuditOptions &o_;
 };
 
 } // namespace
 
-std::unique_ptr<Command> make_audit_command() { return std::make_unique<AuditCommand>(); }
+int run_audit(const AuditOptions &o) { return AuditCommand(o).run(); }
 
 } // namespace tmi

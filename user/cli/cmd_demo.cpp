@@ -4,7 +4,6 @@
 // traces it while a child process walks it twice the way bpftool does
 // (get_next_key into the cursor's own buffer, then a lookup per key) and
 // once with LOOKUP_BATCH, and prints the report. The map is freed on exit.
-#include <CLI/CLI.hpp>
 #include <bpf/bpf.h>
 #include <fmt/format.h>
 #include <sys/prctl.h>
@@ -14,9 +13,11 @@
 #include <cerrno>
 #include <vector>
 
-#include "cli/command.hpp"
 #include "base/error.hpp"
+#include "base/output_file.hpp"
+#include "cli/options.hpp"
 #include "base/fd.hpp"
+#include "maps/key_iterator.hpp"
 #include "maps/maps.hpp"
 #include "trace/trace_session.hpp"
 
@@ -40,16 +41,17 @@ UniqueFd create_demo_map(uint32_t entries)
 }
 
 // Runs in the child: what `bpftool map dump` does, then a batch read.
-[[noreturn]] void walk_like_bpftool(int fd, uint32_t entries)
+[[noreturn]] void walk_like_bpftool(int fd, const MapInfo &info, uint32_t entries)
 {
 	prctl(PR_SET_NAME, "tmi-demo-walker");
 	for (int pass = 0; pass < 2; pass++) {
-		uint32_t key, *prev = nullptr;
+		KeyIterator it(fd, info, walk_bound(info));
+		uint32_t key;
 		uint64_t value;
-		while (bpf_map_get_next_key(fd, prev, &key) == 0) {
+		while (it.next(&key))
 			bpf_map_lookup_elem(fd, &key, &value);
-			prev = &key;
-		}
+		if (it.error())
+			_exit(1);
 	}
 	std::vector<uint32_t> keys(entries);
 	std::vector<uint64_t> values(entries);
@@ -65,52 +67,44 @@ UniqueFd create_demo_map(uint32_t entries)
 	_exit(0);
 }
 
-class DemoCommand final : public Command {
+class DemoCommand {
 public:
-	void add_to(CLI::App &root) override
-	{
-		app_ = root.add_subcommand("demo", "Trace a demo map while a child walks it");
-		app_->add_flag("-j,--json", json_, "JSON lines output");
-		app_->add_option("--entries", entries_, "Entries in the demo map")
-			->check(CLI::Range(1u, 1u << 20));
-	}
-	bool selected() const override { return app_->parsed(); }
+	explicit DemoCommand(const DemoOptions &o) : o_(o) {}
 
-	int run() override
+	int run()
 	{
-		UniqueFd map = create_demo_map(entries_);
+		UniqueFd map = create_demo_map(o_.entries);
 		MapInfo info = map_info_of(map.get());
-		auto out = json_ ? make_json_output(stdout) : make_text_output(stdout, stderr);
+		auto out = o_.json ? make_json_output(stdout) : make_text_output(stdout, stderr);
 		TraceConfig cfg;
 		cfg.map_ids = {info.id};
 		TraceSession session(cfg, OrderMode::Fingerprint, *out,
 				     {{info.id, {info.id, info.name, info.type}}});
 		fmt::print(stderr, "Tracing map {} ({}, {} entries) while a child walks it...\n",
-			   info.id, info.name, entries_);
+			   info.id, info.name, o_.entries);
 		std::fflush(stderr);
 
 		pid_t child = fork();
 		if (child < 0)
 			throw sys_error("can't fork the demo walker", errno);
 		if (child == 0)
-			walk_like_bpftool(map.get(), entries_);
+			walk_like_bpftool(map.get(), info, o_.entries);
 		int status = 0;
 		while (waitpid(child, &status, WNOHANG) == 0)
 			session.poll(20);
 		session.finish();
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			throw Error("demo walker failed");
+		flush_stdout_checked();
 		return kExitOk;
 	}
 
 private:
-	CLI::App *app_ = nullptr;
-	bool json_ = false;
-	uint32_t entries_ = 1000;
+	const DemoOptions &o_;
 };
 
 } // namespace
 
-std::unique_ptr<Command> make_demo_command() { return std::make_unique<DemoCommand>(); }
+int run_demo(const DemoOptions &o) { return DemoCommand(o).run(); }
 
 } // namespace tmi

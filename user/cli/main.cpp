@@ -1,55 +1,62 @@
-// main.cpp: wires the command table to the CLI. Prints one line,
-// "error: <what>: <why>", and exits non-zero on every failure.
-#include <CLI/CLI.hpp>
+// main.cpp: wires the command line to the commands. Prints one line per
+// failure, "error: <what>: <why>" (a JSON line {"type":"error",...} on
+// stdout under -j, as bpftool does), and exits non-zero on every failure.
 #include <fmt/format.h>
 
-#include "cli/command.hpp"
+#include <cstdio>
+
 #include "base/error.hpp"
+#include "base/version.hpp"
+#include "cli/cli.hpp"
+
+namespace {
+
+template <class... F> struct overloaded : F... {
+	using F::operator()...;
+};
+template <class... F> overloaded(F...) -> overloaded<F...>;
+
+int run(const tmi::CommandOptions &c)
+{
+	return std::visit(overloaded{
+				  [](const tmi::TraceOptions &o) { return tmi::run_trace(o); },
+				  [](const tmi::DumpOptions &o) { return tmi::run_dump(o); },
+				  [](const tmi::DiffOptions &o) { return tmi::run_diff(o); },
+				  [](const tmi::BucketsOptions &o) { return tmi::run_buckets(o); },
+				  [](const tmi::AuditOptions &o) { return tmi::run_audit(o); },
+				  [](const tmi::DemoOptions &o) { return tmi::run_demo(o); },
+			  },
+			  c);
+}
+
+void report(const char *what, bool json)
+{
+	// Under -j the error is a JSON line on stdout; stdout may be what
+	// failed, and then the error still reaches stderr as text.
+	if (json) {
+		std::string line = tmi::error_line(what, true);
+		if (std::fputs(line.c_str(), stdout) >= 0 && std::fflush(stdout) == 0)
+			return;
+	}
+	tmi::print_error(stderr, what, false);
+}
+
+} // namespace
 
 int main(int argc, char **argv)
 {
-	CLI::App app{"trace-map-iter: trace BPF map walks; dump, diff and analyse map contents"};
-	app.footer(R"(EXAMPLES:
-    trace-map-iter --map-id 42            # trace every walk over map 42
-    trace-map-iter --map-name conntrack -d 10 -j
-    trace-map-iter -p 1234 --order full   # every map, one process, full key order
-    trace-map-iter dump --map-id 42 --digest
-    trace-map-iter diff nodeA.jsonl id:42
-    trace-map-iter buckets --map-id 42 --top 5
-    trace-map-iter audit --map-id 42
-    trace-map-iter demo
-Exit codes: 0 ok, 1 differences found, 2 error, 3 map never held still.)");
-	app.require_subcommand(0, 1);
-
-	std::vector<std::unique_ptr<tmi::Command>> commands;
-	commands.push_back(tmi::make_demo_command());
-	commands.push_back(tmi::make_dump_command());
-	commands.push_back(tmi::make_diff_command());
-	commands.push_back(tmi::make_buckets_command());
-	commands.push_back(tmi::make_audit_command());
-	commands.push_back(tmi::make_trace_command()); // the default: last
-	for (auto &c : commands)
-		c->add_to(app);
-
+	bool json = false;
 	try {
-		app.parse(argc, argv);
-	} catch (const CLI::ParseError &e) {
-		if (e.get_exit_code() == 0)
-			return app.exit(e);
-		fmt::print(stderr, "error: {}\n", e.what());
-		return tmi::kExitError;
-	}
-
-	try {
-		for (auto &c : commands)
-			if (c->selected())
-				return c->run();
+		tmi::ParsedCommandLine cl = tmi::parse_command_line(argc, argv);
+		if (!cl.command)
+			return cl.exit_code;
+		json = tmi::wants_json(*cl.command);
+		return run(*cl.command);
 	} catch (const tmi::Error &e) {
-		fmt::print(stderr, "error: {}\n", e.what());
+		report(e.what(), json);
 		return e.exit_code();
 	} catch (const std::exception &e) {
-		fmt::print(stderr, "error: {}\n", e.what());
+		report(e.what(), json);
 		return tmi::kExitError;
 	}
-	return tmi::kExitOk;
 }

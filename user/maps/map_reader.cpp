@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "base/error.hpp"
+#include "maps/key_iterator.hpp"
 
 namespace tmi {
 
@@ -78,16 +79,10 @@ bool read_batched(int fd, const MapInfo &info, MapContents &m, uint32_t stride)
 
 void read_by_next_key(int fd, const MapInfo &info, MapContents &m, uint32_t stride)
 {
-	std::string key(info.key_size, '\0'), prev = key, raw(size_t(stride) * m.ncpu, '\0');
-	bool first = true, percpu = is_percpu_type(info.type);
-	while (true) {
-		if (bpf_map_get_next_key(fd, first ? nullptr : prev.data(), key.data())) {
-			if (errno == ENOENT)
-				return;
-			throw sys_error(fmt::format("can't walk map {}", info.id), errno);
-		}
-		first = false;
-		prev = key;
+	std::string key(info.key_size, '\0'), raw(size_t(stride) * m.ncpu, '\0');
+	bool percpu = is_percpu_type(info.type);
+	KeyIterator it(fd, info, walk_bound(info));
+	while (it.next(key)) {
 		if (bpf_map_lookup_elem(fd, key.data(), raw.data())) {
 			if (errno == ENOENT)
 				continue; // deleted between next_key and lookup: not an entry now
@@ -101,6 +96,8 @@ void read_by_next_key(int fd, const MapInfo &info, MapContents &m, uint32_t stri
 		else
 			m.values.append(raw.data(), info.value_size);
 	}
+	if (it.error())
+		throw *it.error();
 }
 
 } // namespace

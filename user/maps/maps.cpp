@@ -5,9 +5,12 @@
 #include <fmt/format.h>
 #include <linux/bpf.h>
 
+#include <unistd.h>
+
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <string_view>
 
 #include "base/error.hpp"
 
@@ -118,6 +121,21 @@ OpenMap open_map_by_id(uint32_t id)
 	return m;
 }
 
+// What a BPF fd is, from its anon inode's name ("bpf-map", "bpf-prog",
+// "bpf-link", ...); empty when /proc cannot say. bpf_obj_get_info_by_fd
+// cannot tell: it fills a program's info into a map's struct and succeeds.
+static std::string bpf_fd_kind(int fd)
+{
+	char link[64] = {};
+	std::string proc = fmt::format("/proc/self/fd/{}", fd);
+	ssize_t n = ::readlink(proc.c_str(), link, sizeof(link) - 1);
+	if (n <= 0)
+		return {};
+	std::string target(link, n);
+	static constexpr std::string_view prefix = "anon_inode:";
+	return target.rfind(prefix, 0) == 0 ? target.substr(prefix.size()) : target;
+}
+
 OpenMap open_map_pinned(const std::string &path)
 {
 	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = BPF_F_RDONLY);
@@ -125,6 +143,12 @@ OpenMap open_map_pinned(const std::string &path)
 	if (fd < 0)
 		throw sys_error(fmt::format("can't open pinned map {}", path), errno);
 	OpenMap m{UniqueFd(fd), {}};
+	std::string kind = bpf_fd_kind(fd);
+	if (!kind.empty() && kind != "bpf-map")
+		throw Error(fmt::format("can't open pinned map {}: not a BPF map ({})", path,
+					kind == "bpf-prog"   ? "a BPF program"
+					: kind == "bpf-link" ? "a BPF link"
+							     : kind));
 	try {
 		m.info = map_info_of(fd);
 	} catch (const Error &) {

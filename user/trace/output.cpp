@@ -7,6 +7,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "analysis/histogram.hpp"
 #include "base/hex.hpp"
 #include "maps/maps.hpp"
 
@@ -25,6 +26,94 @@ std::string human_ns(uint64_t ns)
 	return fmt::format("{:.3g}s", ns / 1e9);
 }
 
+std::string iso8601_now()
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct tm tm;
+	gmtime_r(&ts.tv_sec, &tm);
+	char buf[32];
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	return fmt::format("{}.{:03}Z", buf, ts.tv_nsec / 1'000'000);
+}
+
+// Length of the valid UTF-8 sequence at s[i] (2..4), or 0.
+static size_t utf8_len(std::string_view s, size_t i)
+{
+	auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+	unsigned char c = b(i);
+	size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+	if (n == 0 || i + n > s.size())
+		return 0;
+	for (size_t k = 1; k < n; k++)
+		if ((b(i + k) & 0xc0) != 0x80)
+			return 0;
+	uint32_t cp = n == 2 ? ((c & 0x1f) << 6) | (b(i + 1) & 0x3f)
+		    : n == 3 ? ((c & 0x0f) << 12) | ((b(i + 1) & 0x3f) << 6) | (b(i + 2) & 0x3f)
+			     : ((c & 0x07) << 18) | ((b(i + 1) & 0x3f) << 12) |
+				       ((b(i + 2) & 0x3f) << 6) | (b(i + 3) & 0x3f);
+	bool overlong = (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000);
+	bool bad = overlong || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+		   (cp >= 0x80 && cp <= 0x9f); // C1 controls: terminals act on them
+	return bad ? 0 : n;
+}
+
+std::string printable(std::string_view s)
+{
+	std::string out;
+	out.reserve(s.size());
+	for (size_t i = 0; i < s.size();) {
+		unsigned char c = static_cast<unsigned char>(s[i]);
+		if (c >= 0x20 && c < 0x7f) {
+			if (c == '\\')
+				out += '\\';
+			out += char(c);
+			i++;
+			continue;
+		}
+		size_t n = c >= 0x80 ? utf8_len(s, i) : 0;
+		if (n) {
+			out.append(s.substr(i, n));
+			i += n;
+			continue;
+		}
+		switch (c) {
+		case '\n': out += "\\n"; break;
+		case '\t': out += "\\t"; break;
+		case '\r': out += "\\r"; break;
+		default: out += fmt::format("\\x{:02x}", c); break;
+		}
+		i++;
+	}
+	return out;
+}
+
+std::string describe_map_ids(const std::vector<uint32_t> &ids)
+{
+	constexpr size_t kShown = 10;
+	std::string list;
+	for (size_t i = 0; i < ids.size() && i < kShown; i++)
+		list += fmt::format("{}{}", i ? ", " : "", ids[i]);
+	if (ids.size() > kShown)
+		list += fmt::format(" and {} more", ids.size() - kShown);
+	return fmt::format("{} map{} ({} {})", ids.size(), ids.size() == 1 ? "" : "s",
+			   ids.size() == 1 ? "id" : "ids", list);
+}
+
+void WarningTally::add(const std::string &what, const std::string &cause, uint32_t map_id)
+{
+	auto &ids = by_cause_[{what, cause}];
+	if (std::find(ids.begin(), ids.end(), map_id) == ids.end())
+		ids.push_back(map_id);
+}
+
+void WarningTally::flush(TraceOutput &out)
+{
+	for (auto &[key, ids] : by_cause_)
+		out.warning(fmt::format("{} for {}: {}", key.first, describe_map_ids(ids), key.second));
+	by_cause_.clear();
+}
+
 static std::string wall_clock_now()
 {
 	time_t t = time(nullptr);
@@ -37,7 +126,7 @@ static std::string wall_clock_now()
 
 static std::string map_column(const MapLabel &m)
 {
-	return m.name.empty() ? fmt::format("{}", m.id) : fmt::format("{}:{}", m.id, m.name);
+	return m.name.empty() ? fmt::format("{}", m.id) : fmt::format("{}:{}", m.id, printable(m.name));
 }
 
 namespace {
@@ -55,14 +144,28 @@ public:
 			header_done_ = true;
 		}
 		std::string status = w.complete ? "complete" : "incomplete";
-		if (w.resumed)
-			status += ",resumed";
-		if (w.batch)
+		if (w.start != WalkStart::Null)
+			status += fmt::format(",{}", walk_start_name(w.start));
+		if (w.batch) {
 			status = "batch," + status;
+			if (w.op != BatchOp::Lookup)
+				status += fmt::format(",{}", batch_op_name(w.op));
+		}
 		fmt::print(out_, "{:<8} {:<7} {:<16} {:<20} {:>9} {:>9} {:>8} {:>6} {:>9} {}\n",
-			   wall_clock_now(), w.pid, w.comm, map_column(map),
+			   wall_clock_now(), w.pid, printable(w.comm), map_column(map),
 			   w.batch ? w.entries : w.keys, w.calls, w.restarts, w.duplicates,
 			   human_ns(w.duration_ns()), status);
+		std::fflush(out_);
+	}
+
+	void summaries_begin(const SummaryBlock &b) override
+	{
+		std::string shown = b.shown == b.candidates
+			? fmt::format("{} map{}", b.shown, b.shown == 1 ? "" : "s")
+			: fmt::format("{} of {} maps", b.shown, b.candidates);
+		fmt::print(out_, "\n=== {} at {}: {}{}, by {} ===\n",
+			   b.scope == "interval" ? "Interval" : "Totals", b.ts, shown,
+			   b.top ? fmt::format(" (--top {})", b.top) : "", b.order);
 		std::fflush(out_);
 	}
 
@@ -72,7 +175,7 @@ public:
 				 "{} walks ({} complete, {} batch), {} restarts, {} duplicates, "
 				 "{} lost events\n",
 			   scope == "interval" ? "Interval:" : "Summary:", map.id,
-			   map.name.empty() ? "?" : map.name, map_type_name(map.type), s.calls, s.get_next_key_calls,
+			   map.name.empty() ? "?" : printable(map.name), map_type_name(map.type), s.calls, s.get_next_key_calls,
 			   s.batch_calls, s.walks, s.complete_walks, s.batch_walks, s.restarts,
 			   s.duplicates, s.lost_events);
 		print_hist(s.latency);
@@ -84,7 +187,7 @@ public:
 		if (!callers.empty()) {
 			fmt::print(out_, "top callers:\n");
 			for (auto &c : callers)
-				fmt::print(out_, "  {:<7} {:<16} {} calls\n", c.pid, c.comm, c.calls);
+				fmt::print(out_, "  {:<7} {:<16} {} calls\n", c.pid, printable(c.comm), c.calls);
 		}
 		if (s.hot_spots)
 			print_hot_spots(*s.hot_spots);
@@ -117,18 +220,10 @@ private:
 
 	void print_hist(const LatencyHist &h)
 	{
-		auto buckets = h.log2_buckets();
-		if (buckets.empty())
-			return;
-		uint64_t top = 0;
-		for (auto &b : buckets)
-			top = std::max(top, b.count);
-		fmt::print(out_, "{:>24} : {:<10} {}\n", "nsecs", "count", "distribution");
-		for (auto &b : buckets) {
-			size_t stars = top ? size_t(b.count * 40 / top) : 0;
-			fmt::print(out_, "{:>10} -> {:<10} : {:<10} |{:<40}|\n", b.lo, b.hi, b.count,
-				   std::string(stars, '*'));
-		}
+		std::vector<HistRow> rows;
+		for (auto &b : h.log2_buckets())
+			rows.push_back({b.lo, b.hi, b.count});
+		fmt::print(out_, "{}", format_star_hist(log2_rows(rows), {"nsecs", "count", HistLabel::Range}));
 	}
 
 	FILE *out_, *err_;
@@ -160,7 +255,10 @@ public:
 		j["resumed"] = w.resumed;
 		j["duration_ns"] = w.duration_ns();
 		j["busy_ns"] = w.busy_ns;
-		if (!w.batch) {
+		if (w.batch) {
+			j["start"] = walk_start_name(w.start);
+			j["op"] = batch_op_name(w.op);
+		} else {
 			if (!w.order_sha256.empty())
 				j["order_sha256"] = w.order_sha256;
 			if (w.unreadable_keys)
@@ -174,6 +272,7 @@ public:
 			// Only for maps whose calls could be placed in buckets.
 			if (std::any_of(w.skipped.begin(), w.skipped.end(), [](int64_t v) { return v >= 0; }))
 				j["skipped"] = w.skipped;
+			j["start"] = walk_start_name(w.start);
 		}
 		emit(j);
 	}
@@ -220,8 +319,12 @@ public:
 							{"latency_ns", c.latency_ns}});
 			j["hot_spots"] = ojson{{"by_skip", by_skip}, {"slowest", slowest}};
 		}
+		if (!ts_.empty())
+			j["ts"] = ts_;
 		emit(j);
 	}
+
+	void summaries_begin(const SummaryBlock &b) override { ts_ = b.ts; }
 
 	void warning(std::string_view msg) override
 	{
@@ -241,6 +344,7 @@ private:
 	}
 
 	FILE *out_;
+	std::string ts_; // of the current summary block
 };
 
 } // namespace

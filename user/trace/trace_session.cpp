@@ -3,16 +3,81 @@
 
 #include <fmt/format.h>
 
-#include "base/error.hpp"
+#include <algorithm>
+
 #include "analysis/buckets.hpp"
+#include "base/error.hpp"
 #include "maps/maps.hpp"
 
 namespace tmi {
 
+namespace {
+
+constexpr auto kLossWindow = std::chrono::seconds(1);
+
+// SEAM(hooks): the `hooks` branch captures the map's name in the kernel
+// with the event (CallEvent::map_name). Until it lands, the name comes from
+// the map's info, which is lost for maps that are gone. Replace the body
+// with: `if (ev.map_name.empty()) return std::nullopt; return ev.map_name;`
+std::optional<std::string> event_map_name(const CallEvent &)
+{
+	return std::nullopt;
+}
+
+// An error message without the map's id, so that the same failure on many
+// maps is one cause ("can't open map id 7: no such map" -> "can't open map
+// id: no such map").
+std::string cause_without_id(std::string msg, uint32_t map_id)
+{
+	std::string id = fmt::format(" {}", map_id);
+	for (size_t at; (at = msg.find(id + ":")) != std::string::npos;)
+		msg.erase(at, id.size());
+	if (msg.size() >= id.size() && msg.compare(msg.size() - id.size(), id.size(), id) == 0)
+		msg.erase(msg.size() - id.size());
+	return msg;
+}
+
+std::string human_bytes(uint64_t b)
+{
+	if (b >= (1u << 20) && b % (1u << 20) == 0)
+		return fmt::format("{} MiB", b >> 20);
+	if (b >= 1024 && b % 1024 == 0)
+		return fmt::format("{} KiB", b >> 10);
+	return fmt::format("{} bytes", b);
+}
+
+std::string what_helps(uint64_t ringbuf_bytes)
+{
+	return fmt::format("what helps: a bigger --ringbuf-size (now {}), --order none, fewer "
+			   "maps (--map-id/--map-name), or a less busy CPU for the tracer",
+			   human_bytes(ringbuf_bytes));
+}
+
+// The kernel-side configuration: one pid is filtered in BPF; several are
+// filtered in userspace (the BPF filter takes one tgid).
+// SEAM(hooks): when TraceConfig takes a pid set, pass sc.pids there.
+TraceConfig kernel_config(TraceConfig cfg, const SessionConfig &sc)
+{
+	if (sc.pids.size() == 1)
+		cfg.pid = sc.pids.front();
+	else if (sc.pids.size() > 1)
+		cfg.pid = 0;
+	return cfg;
+}
+
+} // namespace
+
 TraceSession::TraceSession(const TraceConfig &cfg, OrderMode order, TraceOutput &out,
 			   std::map<uint32_t, MapLabel> labels)
-	: out_(out), labels_(std::move(labels)),
-	  walks_(order, [this](Walk &&w) {
+	: TraceSession(cfg, SessionConfig{.order = order, .ringbuf_bytes = cfg.ringbuf_bytes}, out,
+		       std::move(labels))
+{
+}
+
+TraceSession::TraceSession(const TraceConfig &cfg, const SessionConfig &sc, TraceOutput &out,
+			   std::map<uint32_t, MapLabel> labels)
+	: out_(out), sc_(sc), labels_(std::move(labels)),
+	  walks_(sc.order, [this](Walk &&w) {
 		  const MapLabel &m = label(w.map_id, 0);
 		  total_.add_walk(w);
 		  interval_.add_walk(w);
@@ -23,10 +88,23 @@ TraceSession::TraceSession(const TraceConfig &cfg, OrderMode order, TraceOutput 
 		selected_.insert(id);
 		hot_spots(id, l.type); // read geometry before attaching
 	}
-	tracer_ = Tracer::start(cfg, [this](const void *d, size_t n) { on_record(d, n); });
+	if (geometry_)
+		geometry_->detach(); // once for every map read
+	tracer_ = Tracer::start(kernel_config(cfg, sc_),
+				[this](const void *d, size_t n) { on_record(d, n); });
+	window_start_ = std::chrono::steady_clock::now();
 }
 
 TraceSession::~TraceSession() = default;
+
+bool TraceSession::wanted(const CallEvent &ev) const
+{
+	if (sc_.pids.size() > 1 &&
+	    std::find(sc_.pids.begin(), sc_.pids.end(), ev.pid) == sc_.pids.end())
+		return false;
+	// The kernel keeps 15 bytes of a comm: a longer name matches its prefix.
+	return sc_.comm.empty() || ev.comm == sc_.comm.substr(0, 15);
+}
 
 void TraceSession::on_record(const void *data, size_t len)
 {
@@ -36,7 +114,11 @@ void TraceSession::on_record(const void *data, size_t len)
 		malformed_++;
 		return;
 	}
-	label(ev->map_id, ev->map_type);
+	if (!wanted(*ev)) {
+		filtered_++;
+		return;
+	}
+	label(ev->map_id, ev->map_type, event_map_name(*ev));
 	std::optional<uint64_t> skipped;
 	if (HotSpotTracker *h = hot_spots(ev->map_id, ev->map_type))
 		if (auto placed = h->on_call(*ev))
@@ -46,18 +128,21 @@ void TraceSession::on_record(const void *data, size_t len)
 	walks_.on_event(*ev, skipped);
 }
 
-const MapLabel &TraceSession::label(uint32_t map_id, uint32_t map_type)
+const MapLabel &TraceSession::label(uint32_t map_id, uint32_t map_type,
+				    const std::optional<std::string> &event_name)
 {
 	auto it = labels_.find(map_id);
 	if (it != labels_.end())
 		return it->second;
-	MapLabel l{map_id, "", map_type};
-	try {
-		OpenMap m = open_map_by_id(map_id);
-		l.name = m.info.name;
-		l.type = m.info.type;
-	} catch (const Error &) {
-		// The map is gone: keep the id and the type from the event.
+	MapLabel l{map_id, event_name.value_or(""), map_type};
+	if (!event_name) {
+		try {
+			OpenMap m = open_map_by_id(map_id);
+			l.name = m.info.name;
+			l.type = m.info.type;
+		} catch (const Error &) {
+			// The map is gone: keep the id and the type from the event.
+		}
 	}
 	return labels_.emplace(map_id, std::move(l)).first->second;
 }
@@ -70,10 +155,12 @@ HotSpotTracker *TraceSession::hot_spots(uint32_t map_id, uint32_t map_type)
 		if (is_hash_family(map_type)) {
 			try {
 				OpenMap m = open_map_by_id(map_id);
-				tracker.emplace(read_htab_model(m, MapContents{}));
+				if (!geometry_)
+					geometry_ = std::make_unique<HtabGeometryReader>();
+				tracker.emplace(read_htab_model(m, MapContents{}, geometry_.get()));
 			} catch (const Error &e) {
-				out_.warning(fmt::format("no bucket hot spots for map {}: {}", map_id,
-							 e.what()));
+				warnings_.add("no bucket hot spots", cause_without_id(e.what(), map_id),
+					      map_id);
 			}
 		}
 		it = hot_.emplace(map_id, std::move(tracker)).first;
@@ -88,12 +175,66 @@ void TraceSession::print_summaries(StatsSet &stats, const std::map<uint32_t, uin
 		stats.of(id);
 	for (auto &[id, n] : lost)
 		stats.of(id).lost_events = n;
-	for (auto &[id, s] : stats.maps()) {
+	SummarySort sort = sc_.sort.value_or(sc_.top ? SummarySort::Calls : SummarySort::MapId);
+	SummarySelection sel = select_summaries(stats.maps(), selected_, sort, sc_.top);
+	out_.summaries_begin({std::string(scope), iso8601_now(), sel.shown.size(), sel.candidates,
+			      summary_sort_name(sort), sc_.top});
+	for (uint32_t id : sel.shown) {
+		MapStats &s = stats.of(id);
 		auto h = hot_.find(id);
 		if (scope == "total" && h != hot_.end() && h->second)
 			s.hot_spots = h->second->summary();
 		out_.summary(s, label(id, 0), scope);
 	}
+}
+
+void TraceSession::poll(int timeout_ms)
+{
+	tracer_->poll(timeout_ms);
+	// Maps first seen in this drain had their geometry read: one detach
+	// for all of them.
+	if (geometry_ && geometry_->attached())
+		geometry_->detach();
+	watch_losses();
+}
+
+// Under CPU starvation the drain falls behind and the ring fills: say so
+// once, while it happens, with the rate and what helps.
+void TraceSession::watch_losses()
+{
+	auto now = std::chrono::steady_clock::now();
+	if (told_starved_ || now - window_start_ < kLossWindow)
+		return;
+	KernelCounters k = tracer_->counters();
+	uint64_t lost = k.lost - window_counters_.lost;
+	uint64_t made = (k.calls + k.no_slot) - (window_counters_.calls + window_counters_.no_slot);
+	if (lost) {
+		double secs = std::chrono::duration<double>(now - window_start_).count();
+		out_.warning(fmt::format("the tracer is not keeping up: {:.1f}% of events lost in the "
+					 "last {:.1f} s ({} of {} calls); the summaries count them as "
+					 "lost_events; {}",
+					 made ? 100.0 * lost / made : 100.0, secs, lost, made,
+					 what_helps(sc_.ringbuf_bytes)));
+		told_starved_ = true;
+	}
+	window_start_ = now;
+	window_counters_ = k;
+}
+
+void TraceSession::warn_lost(const KernelCounters &k, const std::map<uint32_t, uint64_t> &lost)
+{
+	if (!k.lost)
+		return;
+	std::vector<uint32_t> ids;
+	for (auto &[id, n] : lost)
+		if (n)
+			ids.push_back(id);
+	uint64_t made = k.calls + k.no_slot;
+	out_.warning(fmt::format("{} events lost on {} ({} ring buffer full, {} no per-thread slot; "
+				 "{:.1f}% of {} calls); the summaries count them as lost_events; {}",
+				 k.lost, describe_map_ids(ids), k.lost - k.no_slot, k.no_slot,
+				 made ? 100.0 * k.lost / made : 100.0, made,
+				 what_helps(sc_.ringbuf_bytes)));
 }
 
 void TraceSession::print_interval()
@@ -115,13 +256,14 @@ void TraceSession::finish()
 	finished_ = true;
 	tracer_->stop();
 	walks_.finish();
+	if (sc_.intervals)
+		print_interval(); // the last, partial interval
 	KernelCounters k = tracer_->counters();
-	print_summaries(total_, tracer_->lost_by_map(), "total");
+	auto lost = tracer_->lost_by_map();
+	print_summaries(total_, lost, "total");
 
-	if (k.lost)
-		out_.warning(fmt::format("{} events lost ({} ring buffer full, {} no per-thread slot); "
-					 "counts above include them as lost_events; raise --ringbuf-size",
-					 k.lost, k.lost - k.no_slot, k.no_slot));
+	warn_lost(k, lost);
+	warnings_.flush(out_);
 	if (malformed_)
 		out_.warning(fmt::format("{} malformed events ignored", malformed_));
 	if (k.calls != received_ + (k.lost - k.no_slot))

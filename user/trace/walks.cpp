@@ -7,6 +7,9 @@ struct WalkTracker::Open {
 	Walk walk;
 	Sha256 order_hash;
 	std::unordered_set<Bytes> seen;
+	// Keys returned by the walks this one resumed (a chain of Resumed
+	// starts): a later jump back to one of them is a resume too.
+	std::unordered_set<Bytes> earlier;
 	Bytes last_key;
 	bool have_last = false;
 	bool last_was_duplicate = false;
@@ -17,10 +20,35 @@ static std::tuple<uint32_t, uint32_t, bool> walk_key(uint32_t tid, uint32_t map_
 	return {tid, map_id, batch};
 }
 
+const char *walk_start_name(WalkStart s)
+{
+	switch (s) {
+	case WalkStart::Null: return "null";
+	case WalkStart::Resumed: return "resumed";
+	case WalkStart::UnknownKey: return "unknown_key";
+	}
+	return "unknown_key";
+}
+
+const char *batch_op_name(BatchOp op)
+{
+	switch (op) {
+	case BatchOp::Lookup: return "lookup";
+	case BatchOp::LookupAndDelete: return "lookup_and_delete";
+	case BatchOp::Mixed: return "mixed";
+	}
+	return "mixed";
+}
+
+static BatchOp op_of(Cmd cmd)
+{
+	return cmd == Cmd::LookupAndDeleteBatch ? BatchOp::LookupAndDelete : BatchOp::Lookup;
+}
+
 WalkTracker::WalkTracker(OrderMode mode, Sink sink) : mode_(mode), sink_(std::move(sink)) {}
 WalkTracker::~WalkTracker() = default;
 
-WalkTracker::Open &WalkTracker::start(const CallEvent &ev, bool batch, bool resumed)
+WalkTracker::Open &WalkTracker::start(const CallEvent &ev, bool batch, WalkStart how)
 {
 	auto o = std::make_unique<Open>();
 	o->walk.batch = batch;
@@ -29,7 +57,10 @@ WalkTracker::Open &WalkTracker::start(const CallEvent &ev, bool batch, bool resu
 	o->walk.tid = ev.tid;
 	o->walk.comm = ev.comm;
 	o->walk.start_ns = ev.enter_ns();
-	o->walk.resumed = resumed;
+	o->walk.start = how;
+	o->walk.resumed = how == WalkStart::Resumed;
+	if (batch)
+		o->walk.op = op_of(ev.cmd);
 	auto &slot = open_[walk_key(ev.tid, ev.map_id, batch)];
 	slot = std::move(o);
 	return *slot;
@@ -62,12 +93,26 @@ void WalkTracker::on_get_next_key(const CallEvent &ev, std::optional<uint64_t> s
 	auto it = open_.find(key);
 	Open *o = it == open_.end() ? nullptr : it->second.get();
 
-	bool continues = o && o->have_last &&
-			 (ev.cursor_is_last || (ev.cursor && *ev.cursor == o->last_key));
+	// An uncopied cursor is the buffer this thread's previous call on this
+	// map returned into: it continues the open walk even when that key
+	// could not be copied.
+	bool continues = o && (ev.cursor_is_last ||
+			       (o->have_last && ev.cursor && *ev.cursor == o->last_key));
 	if (!continues) {
+		WalkStart how = WalkStart::UnknownKey;
+		std::unordered_set<Bytes> earlier;
+		if (ev.walk_start()) {
+			how = WalkStart::Null;
+		} else if (o && ev.cursor &&
+			   (o->seen.count(*ev.cursor) || o->earlier.count(*ev.cursor))) {
+			how = WalkStart::Resumed;
+			earlier = std::move(o->earlier);
+			earlier.merge(o->seen);
+		}
 		if (o)
 			end(key, false);
-		o = &start(ev, false, !ev.walk_start());
+		o = &start(ev, false, how);
+		o->earlier = std::move(earlier);
 	}
 
 	Walk &w = o->walk;
@@ -113,9 +158,13 @@ void WalkTracker::on_batch(const CallEvent &ev)
 	if (starts || !o) {
 		if (o)
 			end(key, false);
-		o = &start(ev, true, !starts);
+		// A batch token is not recorded: a walk not seen from its start
+		// began at a token this tracer never saw returned.
+		o = &start(ev, true, starts ? WalkStart::Null : WalkStart::UnknownKey);
 	}
 	Walk &w = o->walk;
+	if (op_of(ev.cmd) != w.op)
+		w.op = BatchOp::Mixed;
 	w.calls++;
 	w.entries += ev.batch_count;
 	w.busy_ns += ev.latency_ns;

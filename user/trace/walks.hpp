@@ -2,12 +2,18 @@
 //
 // A walk is one pass over one map by one thread. For get_next_key it starts
 // at a NULL cursor, or at a cursor that is not the key this thread was last
-// given (a resumed walk); it ends at ENOENT (complete), at the thread's next
-// start, or when tracing stops (incomplete). Within a walk, `duplicates`
+// given; it ends at ENOENT (complete), at the thread's next start, or when
+// tracing stops (incomplete). How it started is recorded (WalkStart): a NULL
+// cursor; `Resumed`, a cursor that an earlier call of the walk this thread
+// was making (or of the walks it resumed) returned; `UnknownKey`, any other
+// cursor: a key not in the map (bpftrace starts its complete walks from
+// one), a key the thread got elsewhere, or a walk in progress when tracing
+// began. Within a walk, `duplicates`
 // counts keys returned more than once and `restarts` counts the times the
 // kernel went back (a run of already-returned keys begins: hash maps do that
 // when the cursor key was deleted). Batch calls form batch walks the same way,
-// starting at in_batch == NULL and ending at ENOENT.
+// starting at in_batch == NULL and ending at ENOENT; a batch walk records
+// its command (lookup or lookup_and_delete; Mixed if a walk used both).
 //
 // Contract: pure (no I/O, no kernel); each finished walk is handed to the
 // callback exactly once, in the order walks end.
@@ -30,6 +36,16 @@ namespace tmi {
 
 enum class OrderMode { None, Fingerprint, Full };
 
+// How a walk started (README "JSON lines": "start").
+enum class WalkStart { Null, Resumed, UnknownKey };
+// A batch walk's command (README: "op").
+enum class BatchOp { Lookup, LookupAndDelete, Mixed };
+
+// "null", "resumed", "unknown_key".
+const char *walk_start_name(WalkStart s);
+// "lookup", "lookup_and_delete", "mixed".
+const char *batch_op_name(BatchOp op);
+
 struct Walk {
 	bool batch = false;
 	uint32_t map_id = 0, pid = 0, tid = 0;
@@ -41,7 +57,9 @@ struct Walk {
 	uint64_t restarts = 0, duplicates = 0;
 	uint64_t busy_ns = 0;    // sum of call latencies
 	bool complete = false;
-	bool resumed = false;    // started at a cursor the thread had not been given
+	bool resumed = false;    // start == WalkStart::Resumed (kept for the JSON contract)
+	WalkStart start = WalkStart::Null;
+	BatchOp op = BatchOp::Lookup; // batch walks only
 	std::string order_sha256;          // empty for OrderMode::None and batch walks
 	std::vector<Bytes> order;          // OrderMode::Full only
 	// OrderMode::Full: empty buckets each call scanned (one per call, the
@@ -69,7 +87,7 @@ private:
 	struct Open;
 	void on_get_next_key(const CallEvent &ev, std::optional<uint64_t> skipped);
 	void on_batch(const CallEvent &ev);
-	Open &start(const CallEvent &ev, bool batch, bool resumed);
+	Open &start(const CallEvent &ev, bool batch, WalkStart how);
 	void end(const std::tuple<uint32_t, uint32_t, bool> &key, bool complete);
 
 	OrderMode mode_;

@@ -1,0 +1,24 @@
+// btf_json.hpp: a key or value rendered as structured JSON through BTF, the
+// "formatted" objects of the canonical dump (as `bpftool -j map dump` gives):
+// structs -> objects of their members (an anonymous struct or union member's
+// fields are merged into the parent), arrays -> arrays, char arrays holding a
+// printable NUL-terminated string -> that string, integers -> numbers
+// (bitfields included; 128-bit ones as "0x..." strings), bool -> true/false,
+// enums -> their value's name (the number when no name matches), floats ->
+// numbers, pointers -> numbers, anything else -> null.
+// Contract: pure (reads only `btf` and `bytes`); never reads past `bytes`
+// (a type larger than the bytes renders as null); recursion bounded.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+struct btf;
+
+namespace tmi {
+
+nlohmann::ordered_json btf_to_json(const struct btf *btf, uint32_t type_id, std::string_view bytes);
+
+} // namespace tmi

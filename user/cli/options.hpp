@@ -1,0 +1,82 @@
+// options.hpp: each command's options as a plain struct, filled by the CLI
+// (cli.cpp, the only file that sees CLI11) and read by the command's run_*.
+// Defaults live here, once; cli.cpp shows them in --help.
+// Contract: a struct that reaches run_* has passed the CLI's checks (ranges,
+// finite numbers, exclusive options); run_* still reports what only it can
+// know (no such map, unreadable file) as tmi::Error.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "maps/maps.hpp"
+
+namespace tmi {
+
+// --map-id ID | --pinned PATH | --map-name NAME: exactly one (dump, buckets,
+// audit). selector() throws tmi::Error (exit 2) unless exactly one is given.
+struct OneMapOptions {
+	uint32_t id = 0;
+	std::string pinned, name;
+
+	MapSelector selector(const char *command) const;
+};
+
+struct TraceOptions {
+	std::vector<uint32_t> ids;
+	std::vector<std::string> names, pinned;
+	std::vector<uint32_t> pids;        // -p, repeatable; empty = every process
+	std::string comm;                  // --comm; empty = every thread
+	size_t top = 0;                    // --top N; 0 = every map
+	std::string sort;                  // --sort calls|walks|p99|lost|restarts; empty = default
+	double duration = 0, interval = 0; // seconds; 0 = none
+	bool json = false, verbose = false, exact_cursor = false;
+	std::string order = "fingerprint"; // none | fingerprint | full
+	std::string probe = "tracepoint";  // tracepoint | raw_tp
+	uint64_t ringbuf_bytes = 16u << 20;
+};
+
+struct DumpOptions {
+	OneMapOptions map;
+	std::string output;          // empty = stdout
+	std::string format = "jsonl"; // jsonl | table
+	int consistent = 0;          // 0 = one pass; else at most N passes
+	bool digest_only = false, raw = false;
+	bool expect_given = false;   // --expect was on the command line (even empty)
+	std::string expect;
+};
+
+struct DiffOptions {
+	std::string a, b;
+	bool json = false;
+};
+
+struct BucketsOptions {
+	OneMapOptions map;
+	std::string svg;
+	bool json = false;
+	size_t top = 10;
+};
+
+struct AuditOptions {
+	OneMapOptions map;
+	std::string traced;
+	bool json = false;
+};
+
+struct DemoOptions {
+	bool json = false;
+	uint32_t entries = 1000;
+};
+
+// The commands; each returns an exit code from base/error.hpp or throws
+// tmi::Error.
+int run_trace(const TraceOptions &o);
+int run_dump(const DumpOptions &o);
+int run_diff(const DiffOptions &o);
+int run_buckets(const BucketsOptions &o);
+int run_audit(const AuditOptions &o);
+int run_demo(const DemoOptions &o);
+
+} // namespace tmi
