@@ -1,6 +1,7 @@
 # trace-map-iter build.  `make -j"$(nproc)"` builds build/trace-map-iter;
 # `make test` runs every test (root, real kernel); `make bench` runs the
-# benchmarks.  V=1 shows full commands.  CPPFLAGS, CXXFLAGS and LDFLAGS from
+# benchmarks; `make test-asan`, `make test-kernels` and `make check`: see
+# README "Testing".  V=1 shows full commands.  CPPFLAGS, CXXFLAGS and LDFLAGS from
 # the environment are honoured (Debian's hardening flags reach the binary).
 #
 # Dependencies: the compiler writes them (-MMD -MP), so touching a header
@@ -57,7 +58,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all test unit integration bench demo fuzz clean install uninstall FORCE
+.PHONY: all test unit integration bench demo fuzz clean install uninstall FORCE \
+	test-kernels test-asan check
 # Skeletons and BPF objects are kept after a build (not intermediates).
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(BUILD)/vmlinux.h
 
@@ -151,6 +153,25 @@ fuzz: $(FUZZ_BINS)
 	  $(BUILD)/fuzz/bin/fuzz_$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
 	    -artifact_prefix=fuzz-out/$$t- fuzz-out/$$t fuzz/corpus/$$t || exit 1; \
 	done
+
+# The kernel matrix: the integration suite in qemu guests booting Debian's
+# 6.1 and 6.12 kernels (scripts/kernels/matrix.sh; its header lists the
+# TMI_KERNELS, TMI_KERNEL_HOOKS, ... knobs).  Kernels are cached in .kernels/.
+test-kernels: all $(BUILD)/tests/integration_tests
+	$(Q)scripts/kernels/matrix.sh $(BUILD)
+
+# The whole suite built with ASan + UBSan in its own tree; any report, in
+# the tests or in the tool they run, fails the run (scripts/run-tests.sh).
+ASAN_BUILD ?= build-asan
+SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+test-asan:
+	+$(Q)$(MAKE) BUILD=$(ASAN_BUILD) CXXFLAGS="-O1 -g1 $(SAN_FLAGS)" \
+		all $(ASAN_BUILD)/tests/unit_tests $(ASAN_BUILD)/tests/integration_tests
+	$(Q)TMI_SANITIZE=1 scripts/run-tests.sh $(ASAN_BUILD)
+
+# test, test-asan, test-kernels; each stage timed; one totals line at the end.
+check:
+	+$(Q)scripts/check.sh "$(MAKE)"
 
 clean:
 	rm -rf $(BUILD)

@@ -73,7 +73,7 @@ _trace_map_iter()
 	diff) opts="-h --help -j --json" ;;
 	buckets) opts="-h --help $map_opts -j --json --top --svg" ;;
 	audit) opts="-h --help $map_opts --traced -j --json" ;;
-	demo) opts="-h --help -j --json --entries" ;;
+	demo) opts="-h --help -j --json --entries --hook --probe" ;;
 	serve) opts="-h --help --listen $map_opts -p --pid --hook --probe --digest-interval --ringbuf-size" ;;
 	top) opts="-h --help $map_opts -p --pid -i --interval --sort -n --count --digest-interval" ;;
 	esac

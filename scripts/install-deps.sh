@@ -16,6 +16,8 @@ packages=(
   time                             # make bench: peak RSS of the tool
   prometheus-cpp-dev               # serve: exposition format + HTTP (core + pull)
   libncurses-dev tmux              # top's full-screen view; its tests drive it in tmux
+  qemu-system-x86 busybox-static cpio # make test-kernels: guests, their initramfs
+  python3                          # scripts/soak.sh (its load generator)
   jq                               # tests: jq paths on dumps' "formatted" objects
   libclang-rt-14-dev               # make fuzz: libFuzzer and ASan runtimes for clang
   linux-libc-dev

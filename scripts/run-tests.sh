@@ -1,11 +1,26 @@
 #!/usr/bin/env bash
 # Runs every test binary and prints one closing line: "N passed, N failed, N skipped".
 # Under CI=true a skipped test is a failure (nothing may skip in CI).
+# The integration tests run BUILD_DIR's own tool ($TMI_BIN unless set).
+# TMI_SANITIZE=1 (make test-asan): ASan/UBSan stop at the first error, every
+# process (tests and the tool they start) logs its reports to
+# BUILD_DIR/sanitizer/, and any report there fails the run, even one from a
+# child whose exit code a test did not check.
 # usage: scripts/run-tests.sh [BUILD_DIR]
 set -uo pipefail
 build=${1:-build}
 cd "$(dirname "$0")/.."
 scripts/prepare-host.sh || exit 1
+export TMI_BIN=${TMI_BIN:-$build/trace-map-iter}
+
+sandir=
+if [ "${TMI_SANITIZE:-}" = 1 ]; then
+  sandir=$build/sanitizer
+  rm -rf "$sandir" && mkdir -p "$sandir"
+  # exitcode 86: a sanitizer exit is never mistaken for one of the tool's own codes.
+  export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:exitcode=86:detect_leaks=1:log_path=$PWD/$sandir/asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+  export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=86:log_path=$PWD/$sandir/ubsan${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+fi
 
 passed=0 failed=0 skipped=0 rc=0
 for bin in "$build/tests/unit_tests" "$build/tests/integration_tests"; do
@@ -38,6 +53,17 @@ for t in tests/packaging/*.sh; do
     *) failed=$((failed + 1)); rc=1; echo "FAILED: $t (exit $status)" >&2 ;;
   esac
 done
+
+if [ -n "$sandir" ]; then
+  reports=$(find "$sandir" -type f -size +0 | sort)
+  if [ -n "$reports" ]; then
+    n=$(wc -l <<<"$reports")
+    echo "error: $n sanitizer reports (tests or the tool they ran):" >&2
+    for r in $reports; do echo "--- $r" >&2; head -40 "$r" >&2; done
+    failed=$((failed + n))
+    rc=1
+  fi
+fi
 
 if [ "${CI:-}" = "true" ] && [ "$skipped" -gt 0 ]; then
   echo "error: $skipped tests skipped under CI=true: a skip is a failure here" >&2

@@ -2,6 +2,7 @@
 #include "common/helpers.hpp"
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -27,6 +28,23 @@ bool in_ci()
 {
 	const char *ci = getenv("CI");
 	return ci && *ci && std::string(ci) != "false" && std::string(ci) != "0";
+}
+
+std::vector<std::string> hook_args()
+{
+	const char *h = getenv("TMI_HOOK");
+	if (!h || !*h || std::string(h) == "default")
+		return {};
+	return {"--hook", h};
+}
+
+std::vector<std::string> tracer_argv(const std::vector<std::string> &args)
+{
+	std::vector<std::string> argv{tool_path()};
+	argv.insert(argv.end(), args.begin(), args.end());
+	for (auto &a : hook_args())
+		argv.push_back(a);
+	return argv;
 }
 
 UniqueFd create_map(uint32_t type, uint32_t key_size, uint32_t value_size, uint32_t max_entries,
@@ -92,6 +110,12 @@ std::vector<Bytes> walk_keys(int fd, uint32_t key_size)
 	if (it.error())
 		throw std::runtime_error(it.error()->what());
 	return order;
+}
+
+uint32_t lru_capacity(uint32_t n)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	return n + 2 * 128 * uint32_t(ncpu > 0 ? ncpu : 1);
 }
 
 UniqueFd filled_hash(uint32_t key_size, uint32_t value_size, uint32_t max_entries, uint64_t n,

@@ -18,6 +18,13 @@ namespace tmi::testing {
 std::string tool_path();
 // True when the environment says CI: skips are failures there.
 bool in_ci();
+// The hook the tracer is asked to use: $TMI_HOOK, passed as `--hook H` by
+// every test that starts the tracer (the kernel matrix sets it per hook).
+// Unset, empty or "default": no --hook, the tool picks.  Returns the
+// arguments to append to a tracing command line ({} or {"--hook", H}).
+std::vector<std::string> hook_args();
+// The tracer's command line: tool_path(), `args`, then hook_args().
+std::vector<std::string> tracer_argv(const std::vector<std::string> &args);
 
 // Creates a map (read-write: the test owns it) or throws std::runtime_error.
 UniqueFd create_map(uint32_t type, uint32_t key_size, uint32_t value_size, uint32_t max_entries,
@@ -26,6 +33,12 @@ uint32_t map_id(int fd);
 // Key i as key_size bytes: i little-endian, then a fill pattern.
 Bytes make_key(uint64_t i, uint32_t key_size);
 void put(int fd, const Bytes &key, const Bytes &value);
+// max_entries for an LRU map that must hold n entries without evicting any.
+// An LRU map evicts before it is full: each CPU keeps up to
+// LOCAL_FREE_TARGET (128) free nodes of its own (kernel/bpf/bpf_lru_list.c),
+// so an update on a CPU whose local list is empty evicts while other CPUs
+// still hold free nodes (seen on 6.1 with maps filled to exactly n).
+uint32_t lru_capacity(uint32_t n);
 // A hash map holding make_key(0..n-1, key_size), each value `value_size` bytes.
 UniqueFd filled_hash(uint32_t key_size, uint32_t value_size, uint32_t max_entries, uint64_t n,
 		     uint32_t flags = 0);

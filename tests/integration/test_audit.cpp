@@ -68,7 +68,7 @@ TEST(Audit, TracedWalksAreAuditedAndARestartIsAViolationWhereItHappened)
 	UniqueFd m = filled_hash(8, 8, 1024, 200);
 	uint32_t id = map_id(m.get());
 
-	Child tracer({tool_path(), "--map-id", std::to_string(id), "--order", "full", "-j"});
+	Child tracer(tracer_argv({"--map-id", std::to_string(id), "--order", "full", "-j"}));
 	ASSERT_TRUE(tracer.wait_for_stderr_line("Tracing", std::chrono::seconds(30))) << tracer.err();
 	walk_keys(m.get(), 8); // clean
 	std::vector<Bytes> seen = walk_keys_deleting(m.get(), 8, 100);

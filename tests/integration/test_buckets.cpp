@@ -244,7 +244,7 @@ TEST(Buckets, TracedSparseWalkShowsItsSlowCallInHotSpots)
 	std::vector<uint64_t> gaps{b[0], b[1] - b[0] - 1, b[2] - b[1] - 1, n_buckets - 1 - b[2]};
 	uint64_t widest = *std::max_element(gaps.begin(), gaps.end());
 
-	Child tracer({tool_path(), "--map-id", std::to_string(map_id(m.get())), "-j", "--order", "full"});
+	Child tracer(tracer_argv({"--map-id", std::to_string(map_id(m.get())), "-j", "--order", "full"}));
 	ASSERT_TRUE(tracer.wait_for_stderr_line("Tracing", std::chrono::seconds(30))) << tracer.err();
 	ASSERT_EQ(walk_keys(m.get(), 8).size(), 3u);
 	tracer.signal(SIGINT);

@@ -87,7 +87,13 @@ std::string digest_sorted(const std::map<Bytes, Bytes> &m, const Spec &s)
 	return hex(Bytes(reinterpret_cast<char *>(md), sizeof(md)));
 }
 
-UniqueFd make(const Spec &s) { return create_map(s.type, s.key_size, s.value_size, s.max_entries, s.flags); }
+// LRU maps get headroom (lru_capacity): they evict before they are full.
+UniqueFd make(const Spec &s)
+{
+	bool lru = s.type == BPF_MAP_TYPE_LRU_HASH || s.type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	uint32_t max_entries = lru ? lru_capacity(std::min<uint32_t>(s.max_entries, 300)) : s.max_entries;
+	return create_map(s.type, s.key_size, s.value_size, std::max(max_entries, s.max_entries), s.flags);
+}
 
 Bytes value_for(uint64_t i, const Spec &s)
 {

@@ -35,6 +35,9 @@ struct MapStats {
 	uint64_t walks = 0, complete_walks = 0, batch_walks = 0;
 	uint64_t restarts = 0, duplicates = 0;
 	uint64_t lost_events = 0;       // filled in from the kernel's counter
+	// Calls that failed with an error other than ENOENT (no event is sent
+	// for them), by errno; filled in from the kernel's counter (totals only).
+	std::map<int, uint64_t> failed_by_errno;
 	LatencyHist latency;
 	std::map<std::pair<uint32_t, std::string>, uint64_t> callers;
 	std::optional<HotSpots> hot_spots; // hash maps whose bucket model is known

@@ -148,6 +148,10 @@ CLI::App *add_demo(CLI::App &root, DemoOptions &o)
 	app->add_option("--entries", o.entries, "Entries in the demo map")
 		->check(CLI::Range(1u, 1u << 20))
 		->capture_default_str();
+	app->add_option("--hook,--probe", o.probe, "Hook, as for trace: auto, fentry, kprobe, "
+			"tracepoint or raw_tp")
+		->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint", "raw_tp"}))
+		->capture_default_str();
 	app->footer("EXAMPLES:\n    trace-map-iter demo\n    trace-map-iter demo -j --entries 10\n");
 	return app;
 }

@@ -78,6 +78,7 @@ public:
 		auto out = o_.json ? make_json_output(stdout) : make_text_output(stdout, stderr);
 		TraceConfig cfg;
 		cfg.map_ids = {info.id};
+		cfg.hook = *parse_hook_kind(o_.probe); // cli.cpp checked it
 		TraceSession session(cfg, OrderMode::Fingerprint, *out,
 				     {{info.id, {info.id, info.name, info.type}}});
 		fmt::print(stderr, "Tracing map {} ({}, {} entries) while a child walks it...\n",

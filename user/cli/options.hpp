@@ -68,6 +68,7 @@ struct AuditOptions {
 struct DemoOptions {
 	bool json = false;
 	uint32_t entries = 1000;
+	std::string probe = "auto"; // --hook, as for trace
 };
 
 // serve: trace continuously, export Prometheus metrics (docs/metrics.md).

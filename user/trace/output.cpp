@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <ctime>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "analysis/histogram.hpp"
@@ -131,6 +133,23 @@ static std::string map_column(const MapLabel &m)
 
 namespace {
 
+// "EFAULT" (glibc's name for the errno), or the number when it has none.
+std::string errno_name(int err)
+{
+	if (const char *n = strerrorname_np(err))
+		return n;
+	return std::to_string(err);
+}
+
+// "EFAULT 3, EBADF 1"
+std::string failed_list(const std::map<int, uint64_t> &by_errno)
+{
+	std::string s;
+	for (auto &[err, n] : by_errno)
+		s += fmt::format("{}{} {}", s.empty() ? "" : ", ", errno_name(err), n);
+	return s;
+}
+
 class TextOutput final : public TraceOutput {
 public:
 	TextOutput(FILE *out, FILE *err) : out_(out), err_(err) {}
@@ -178,6 +197,8 @@ public:
 			   map.name.empty() ? "?" : printable(map.name), map_type_name(map.type), s.calls, s.get_next_key_calls,
 			   s.batch_calls, s.walks, s.complete_walks, s.batch_walks, s.restarts,
 			   s.duplicates, s.lost_events);
+		if (!s.failed_by_errno.empty())
+			fmt::print(out_, "failed calls (no event): {}\n", failed_list(s.failed_by_errno));
 		print_hist(s.latency);
 		if (s.latency.count())
 			fmt::print(out_, "latency p50 {} p90 {} p99 {} max {}\n",
@@ -321,10 +342,19 @@ public:
 		}
 		if (!ts_.empty())
 			j["ts"] = ts_;
+		j["hook"] = hook_;
+		ojson failed = ojson::object();
+		for (auto &[err, n] : s.failed_by_errno)
+			failed[errno_name(err)] = n;
+		j["failed_calls"] = std::move(failed);
 		emit(j);
 	}
 
-	void summaries_begin(const SummaryBlock &b) override { ts_ = b.ts; }
+	void summaries_begin(const SummaryBlock &b) override
+	{
+		ts_ = b.ts;
+		hook_ = b.hook;
+	}
 
 	void warning(std::string_view msg) override
 	{
@@ -344,7 +374,8 @@ private:
 	}
 
 	FILE *out_;
-	std::string ts_; // of the current summary block
+	std::string ts_;   // of the current summary block
+	std::string hook_; // of the current summary block
 };
 
 } // namespace

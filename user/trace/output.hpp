@@ -37,6 +37,7 @@ struct SummaryBlock {
 	size_t candidates = 0; // maps the block would show without --top
 	std::string order;  // "map id", "calls", ... (how they are sorted)
 	size_t top = 0;     // --top N, 0 = all
+	std::string hook;   // the hook the tracer attached with ("fentry", "tracepoint", ...)
 };
 
 class TraceOutput {

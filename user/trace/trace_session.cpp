@@ -175,10 +175,13 @@ void TraceSession::print_summaries(StatsSet &stats, const std::map<uint32_t, uin
 		stats.of(id);
 	for (auto &[id, n] : lost)
 		stats.of(id).lost_events = n;
+	if (scope == "total")
+		for (auto &[id, by_errno] : tracer_->failed_by_errno())
+			stats.of(id).failed_by_errno = by_errno;
 	SummarySort sort = sc_.sort.value_or(sc_.top ? SummarySort::Calls : SummarySort::MapId);
 	SummarySelection sel = select_summaries(stats.maps(), selected_, sort, sc_.top);
 	out_.summaries_begin({std::string(scope), iso8601_now(), sel.shown.size(), sel.candidates,
-			      summary_sort_name(sort), sc_.top});
+			      summary_sort_name(sort), sc_.top, std::string(tracer_->hook_name())});
 	for (uint32_t id : sel.shown) {
 		MapStats &s = stats.of(id);
 		auto h = hot_.find(id);

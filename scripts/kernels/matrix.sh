@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# matrix.sh BUILD: the kernel matrix.  Boots each Debian kernel under qemu
+# from one initramfs (scripts/kernels/initramfs.sh) holding BUILD's tool and
+# integration tests, runs the integration suite in the guest once per hook,
+# and prints per kernel and hook
+#   <kernel release> hook=<H>: N passed, N failed, N skipped (<seconds>s)
+# then one closing line "N passed, N failed, N skipped" over all guests.
+# Exits 1 when any guest failed a test, didn't boot, crashed or timed out
+# (a guest that never reports counts as one failed test).
+#
+# Environment (all optional):
+#   TMI_KERNELS        Debian packages to boot, metapackages resolved with
+#                      apt-cache (default: linux-image-amd64 linux-image-6.12-amd64)
+#   TMI_KERNEL_HOOKS   hooks to run the suite with, space separated; "default"
+#                      runs without --hook, any other H sets TMI_HOOK=H in the
+#                      guest and the tests pass `--hook H` to the tracer
+#                      (default: "default")
+#   TMI_GUEST_FILTER   gtest filter for the guest suite (default: see below)
+#   TMI_KERNEL_TIMEOUT seconds per guest before it is killed (default: 600 + 600
+#                      per hook: a guest ran the suite in ~45 s on an idle host,
+#                      in ~290 s on a 2-core host at load average 15)
+#   TMI_KERNEL_CACHE   where kernels are cached (default: .kernels)
+#   TMI_QEMU_ACCEL     qemu accelerator (default: tcg; kvm where /dev/kvm really works)
+# Full guest consoles are kept in BUILD/kernels/<release>.log.
+set -uo pipefail
+
+build=${1:-build}
+cd "$(dirname "$0")/../.."
+kernels=${TMI_KERNELS:-linux-image-amd64 linux-image-6.12-amd64}
+hooks=${TMI_KERNEL_HOOKS:-default}
+# Excluded in guests: tests that need host userland the initramfs lacks
+# (jq, setpriv, the /dev/stdout symlink).
+filter=${TMI_GUEST_FILTER:-*-Formatted.JqPathsOnABtfMapsDumpGiveTheInsertedValues:TraceRecords.NonRootIsToldWhatPrivilegesAreNeeded:OutputFile.DevicesAndStdoutAreWrittenDirectlyNeverReplaced}
+nhooks=$(wc -w <<<"$hooks")
+timeout_s=${TMI_KERNEL_TIMEOUT:-$((600 + 600 * nhooks))}
+cache=${TMI_KERNEL_CACHE:-.kernels}
+accel=${TMI_QEMU_ACCEL:-tcg}
+outdir=$build/kernels
+
+command -v qemu-system-x86_64 >/dev/null ||
+	{ echo "error: kernel matrix: qemu-system-x86_64 not found (scripts/install-deps.sh)" >&2; exit 2; }
+mkdir -p "$outdir"
+initrd=$outdir/initramfs.cpio.gz
+scripts/kernels/initramfs.sh "$build" "$initrd" || exit 2
+
+total_p=0 total_f=0 total_s=0 rc=0 summary=()
+note() { summary+=("$1"); }
+
+run_guest() {
+	local pkg=$1 vmlinuz release log t0 secs status
+	if ! vmlinuz=$(scripts/kernels/fetch.sh "$cache" "$pkg"); then
+		note "$pkg: error: kernel not fetched"
+		total_f=$((total_f + 1)); rc=1
+		return
+	fi
+	release=${vmlinuz##*/vmlinuz-}
+	log=$outdir/$release.log
+	echo "== $release ($pkg): booting under qemu ($accel), hooks: $hooks, timeout ${timeout_s}s"
+	t0=$(date +%s)
+	# -no-reboot + panic=-1: a guest panic ends qemu instead of rebooting.
+	timeout -k 10 "$timeout_s" qemu-system-x86_64 \
+		-accel "$accel" -cpu max -m 2G -smp 2 -nographic -no-reboot -nic none \
+		-kernel "$vmlinuz" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 quiet tmi.hooks=${hooks// /,} tmi.filter=$filter tmi.ci=${CI:-}" \
+		</dev/null 2>&1 | sed -u 's/\r//g' | tee "$log" |
+		grep --line-buffered -E '^(TMI-|  libbpf:)|^\[  FAILED  \] .* \([0-9]+ ms\)$|Kernel panic' |
+		sed -u -E 's/, where GetParam\(\) = .* (\([0-9]+ ms\))$/ \1/'
+	status=${PIPESTATUS[0]}
+	secs=$(($(date +%s) - t0))
+
+	local results
+	results=$(grep '^TMI-RESULT ' "$log")
+	while read -r _ hook_kv rc_kv p_kv f_kv s_kv; do
+		[ -n "${hook_kv:-}" ] || continue
+		local p=${p_kv#passed=} f=${f_kv#failed=} s=${s_kv#skipped=} grc=${rc_kv#rc=}
+		# A suite that crashed before printing its totals still failed.
+		[ "$grc" != 0 ] && [ "$f" = 0 ] && f=1
+		total_p=$((total_p + p)); total_f=$((total_f + f)); total_s=$((total_s + s))
+		[ "$f" != 0 ] && rc=1
+		note "$release ${hook_kv}: $p passed, $f failed, $s skipped"
+	done <<<"$results"
+	if ! grep -q '^TMI-DONE' "$log"; then
+		local why="did not finish"
+		[ "$status" = 124 ] || [ "$status" = 137 ] && why="timed out after ${timeout_s}s"
+		grep -q 'Kernel panic' "$log" && why="kernel panic"
+		grep -q '^TMI-KERNEL' "$log" || why="$why (never reached /init)"
+		note "$release: error: guest $why; console: $log"
+		total_f=$((total_f + 1)); rc=1
+	fi
+	while read -r line; do
+		[ -n "$line" ] && note "$release   ${line#TMI-PREFLIGHT }"
+	done < <(grep '^TMI-PREFLIGHT .* failed' "$log")
+	note "$release: guest ran ${secs}s (console: $log)"
+}
+
+for pkg in $kernels; do
+	run_guest "$pkg"
+done
+
+echo "== kernel matrix"
+printf '%s\n' "${summary[@]}"
+if [ "${CI:-}" = "true" ] && [ "$total_s" -gt 0 ]; then
+	echo "error: $total_s tests skipped in guests under CI=true: a skip is a failure here" >&2
+	total_f=$((total_f + total_s)); rc=1
+fi
+echo "$total_p passed, $total_f failed, $total_s skipped"
+exit $rc
