@@ -68,7 +68,7 @@ _trace_map_iter()
 	local opts
 	case $cmd in
 	"") opts="-h --help --version $map_opts -p --pid --comm -d --duration -i --interval -j --json
-		  --order --ringbuf-size --exact-cursor --hook --probe --top --sort -v --verbose" ;;
+		  --order --ringbuf-size --exact-cursor --hook --probe --top --sort -o --output -v --verbose" ;;
 	dump) opts="-h --help $map_opts -o --output --format --consistent --digest --expect --raw" ;;
 	diff) opts="-h --help -j --json" ;;
 	buckets) opts="-h --help $map_opts -j --json --top --svg" ;;

@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <fstream>
 #include <set>
 #include <thread>
 #include <bpf/libbpf.h>
@@ -528,4 +530,45 @@ TEST(Trace, SummaryCountsFailedCallsByErrnoAndNamesTheHook)
 			EXPECT_EQ(j["failed_calls"].size(), 1u) << j.dump();
 		}
 	EXPECT_EQ(summaries, 1);
+}
+
+// -o FILE: the records land in FILE (nothing on stdout), whole when the
+// run ends; an existing file's mode is kept.
+TEST(Trace, OutputFileGetsTheRecords)
+{
+	TMI_REQUIRE_ROOT();
+	UniqueFd map = filled_hash(8, 8, 64, 12);
+	uint32_t id = map_id(map.get());
+	char dir[] = "/tmp/tmi-trace-o-XXXXXX";
+	ASSERT_TRUE(mkdtemp(dir));
+	std::string path = std::string(dir) + "/records.jsonl";
+	{
+		FILE *f = fopen(path.c_str(), "w");
+		ASSERT_TRUE(f);
+		fputs("old\n", f);
+		fclose(f);
+		chmod(path.c_str(), 0600);
+	}
+	Child c(tracer_argv({"-j", "--map-id", std::to_string(id), "-o", path}));
+	ASSERT_TRUE(c.wait_for_stderr_line("Tracing", std::chrono::seconds(30))) << c.err();
+	auto walk = walk_keys(map.get(), 8);
+	c.signal(SIGINT);
+	EXPECT_EQ(c.wait(), 0) << c.err();
+	EXPECT_EQ(c.out(), "");
+	std::ifstream in(path);
+	std::string line;
+	int walks = 0;
+	while (std::getline(in, line)) {
+		auto j = json::parse(line);
+		if (j["type"] == "walk" && j["map_id"] == id) {
+			walks++;
+			EXPECT_EQ(j["keys"], walk.size());
+		}
+	}
+	EXPECT_EQ(walks, 1);
+	struct stat st;
+	ASSERT_EQ(stat(path.c_str(), &st), 0);
+	EXPECT_EQ(st.st_mode & 0777, 0600u);
+	unlink(path.c_str());
+	rmdir(dir);
 }

@@ -2,6 +2,8 @@
 // valid JSON whatever a comm holds, histogram counts adding up to calls.
 #include <gtest/gtest.h>
 
+#include <cerrno>
+
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -166,11 +168,13 @@ TEST(JsonOutput, WalkStartAndBatchOpAreAppended)
 	EXPECT_EQ(j["start"], "null");
 }
 
-TEST(JsonOutput, SummariesOfABlockCarryItsTimestampLast)
+// The contract only appends: ts, then hook and failed_calls, end a summary.
+TEST(JsonOutput, SummariesOfABlockEndWithTimestampHookAndFailedCalls)
 {
 	MapStats s;
 	s.map_id = 42;
-	SummaryBlock b{"interval", iso8601_now(), 1, 1, "map id", 0};
+	s.failed_by_errno = {{EFAULT, 3}, {EBADF, 1}};
+	SummaryBlock b{"interval", iso8601_now(), 1, 1, "map id", 0, "kprobe"};
 	std::string out = capture(
 		[&](TraceOutput &o) {
 			o.summaries_begin(b);
@@ -178,7 +182,15 @@ TEST(JsonOutput, SummariesOfABlockCarryItsTimestampLast)
 		},
 		true);
 	ojson j = ojson::parse(out);
-	EXPECT_EQ(keys_of(j).back(), "ts");
+	auto keys = keys_of(j);
+	ASSERT_GE(keys.size(), 3u);
+	EXPECT_EQ(keys[keys.size() - 3], "ts");
+	EXPECT_EQ(keys[keys.size() - 2], "hook");
+	EXPECT_EQ(keys.back(), "failed_calls");
+	EXPECT_EQ(j["hook"], "kprobe");
+	EXPECT_EQ(j["failed_calls"]["EFAULT"], 3);
+	EXPECT_EQ(j["failed_calls"]["EBADF"], 1);
+	EXPECT_EQ(j["failed_calls"].size(), 2u);
 	std::string ts = j["ts"];
 	// 2026-12-01T10:55:39.123Z
 	ASSERT_EQ(ts.size(), 24u) << ts;

@@ -36,6 +36,16 @@ const auto kSeconds = CLI::Validator(
 	},
 	"SEC", "seconds");
 
+// --hook (alias --probe, its old name) for every command that traces.
+void add_hook(CLI::App *app, std::string &hook)
+{
+	app->add_option("--hook,--probe", hook,
+			"Hook: auto (the first that loads of fentry, kprobe, tracepoint, raw_tp), "
+			"fentry, kprobe, tracepoint or raw_tp (README \"Hooks\")")
+		->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint", "raw_tp"}))
+		->capture_default_str();
+}
+
 void add_one_map(CLI::App *app, OneMapOptions &m)
 {
 	app->add_option("--map-id", m.id, "The map's id")->check(CLI::PositiveNumber);
@@ -63,6 +73,8 @@ void add_trace(CLI::App &app, TraceOptions &o)
 	app.add_option("-i,--interval", o.interval, "Print summaries every SEC seconds")
 		->check(kSeconds);
 	app.add_flag("-j,--json", o.json, "JSON lines output (see README)");
+	app.add_option("-o,--output", o.output,
+		       "Write the records to FILE (created safely, in place when tracing ends)");
 	app.add_option("--order", o.order, "Walk order recording: none, fingerprint (sha256), full")
 		->check(CLI::IsMember({"none", "fingerprint", "full"}))
 		->capture_default_str();
@@ -72,11 +84,7 @@ void add_trace(CLI::App &app, TraceOptions &o)
 	app.add_flag("--exact-cursor", o.exact_cursor,
 		     "Copy every cursor key, even the buffer the previous call returned into "
 		     "(~0.1 us more per call; see README)");
-	app.add_option("--hook,--probe", o.probe,
-		       "Hook: auto (the first that loads of fentry, kprobe, tracepoint, raw_tp), "
-		       "fentry, kprobe, tracepoint or raw_tp (README \"Hooks\")")
-		->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint", "raw_tp"}))
-		->capture_default_str();
+	add_hook(&app, o.probe);
 	app.add_flag("-v,--verbose", o.verbose, "libbpf debug output");
 }
 
@@ -148,10 +156,7 @@ CLI::App *add_demo(CLI::App &root, DemoOptions &o)
 	app->add_option("--entries", o.entries, "Entries in the demo map")
 		->check(CLI::Range(1u, 1u << 20))
 		->capture_default_str();
-	app->add_option("--hook,--probe", o.probe, "Hook, as for trace: auto, fentry, kprobe, "
-			"tracepoint or raw_tp")
-		->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint", "raw_tp"}))
-		->capture_default_str();
+	add_hook(app, o.probe);
 	app->footer("EXAMPLES:\n    trace-map-iter demo\n    trace-map-iter demo -j --entries 10\n");
 	return app;
 }
@@ -167,10 +172,7 @@ CLI::App *add_serve(CLI::App &root, ServeOptions &o)
 	app->add_option("--map-name", o.names, "Trace every map with this name (repeatable)");
 	app->add_option("--pinned", o.pinned, "Trace the map pinned at PATH (repeatable)");
 	app->add_option("-p,--pid", o.pid, "Trace only this process")->check(CLI::PositiveNumber);
-	app->add_option("--hook,--probe", o.probe, "Hook, as for trace: auto, fentry, kprobe, "
-			"tracepoint or raw_tp")
-		->check(CLI::IsMember({"auto", "fentry", "kprobe", "tracepoint", "raw_tp"}))
-		->capture_default_str();
+	add_hook(app, o.probe);
 	app->add_option("--digest-interval", o.digest_interval,
 			"Read each map's digest, entries and bucket stats every SEC seconds")
 		->check(kSeconds)

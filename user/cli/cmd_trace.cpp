@@ -88,7 +88,10 @@ int run_trace(const TraceOptions &o)
 	cfg.exact_cursor = o.exact_cursor;
 	cfg.hook = *parse_hook_kind(o.probe); // cli.cpp checked it
 	auto labels = select_maps(o, cfg);
-	auto out = o.json ? make_json_output(stdout) : make_text_output(stdout, stderr);
+	// -o: a temporary beside FILE, renamed over it when tracing ends
+	// (base/output_file.hpp); "-" or none: stdout.
+	OutputFile file = OutputFile::open(o.output.empty() ? "-" : o.output);
+	auto out = o.json ? make_json_output(file.stream()) : make_text_output(file.stream(), stderr);
 
 	install_stop_handlers();
 	SessionConfig sc{.order = parse_order(o.order), .intervals = o.interval > 0,
@@ -112,6 +115,7 @@ int run_trace(const TraceOptions &o)
 		}
 	}
 	session.finish();
+	file.commit();
 	flush_stdout_checked();
 	return kExitOk;
 }

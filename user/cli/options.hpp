@@ -32,6 +32,7 @@ struct TraceOptions {
 	std::string sort;                  // --sort calls|walks|p99|lost|restarts; empty = default
 	double duration = 0, interval = 0; // seconds; 0 = none
 	bool json = false, verbose = false, exact_cursor = false;
+	std::string output; // -o FILE: records there instead of stdout ("" or "-": stdout)
 	std::string order = "fingerprint"; // none | fingerprint | full
 	std::string probe = "auto";  // --hook: auto | fentry | kprobe | tracepoint | raw_tp
 	uint64_t ringbuf_bytes = 16u << 20;
