@@ -381,7 +381,9 @@ TEST(TraceRecords, LossesAreExplainedOnceWithRateAndAdvice)
 		walk_keys(a.get(), 8);
 		walk_keys(b.get(), 8);
 	}
-	ASSERT_EQ(run.stop(), 0);
+	// Under -j an error is a JSON line on stdout: show its end.
+	ASSERT_EQ(run.stop(), 0) << run.err()
+				 << run.out().substr(run.out().size() > 600 ? run.out().size() - 600 : 0);
 	auto lines = run.lines();
 	size_t live = 0, final = 0, first_summary = lines.size(), live_at = lines.size();
 	for (size_t i = 0; i < lines.size(); i++) {
