@@ -46,6 +46,18 @@ void add_hook(CLI::App *app, std::string &hook)
 		->capture_default_str();
 }
 
+// --map-id/--map-name/--pinned, each repeatable: trace, serve and top.
+void add_map_selection(CLI::App *app, const char *verb, std::vector<uint32_t> &ids,
+		       std::vector<std::string> &names, std::vector<std::string> &pinned)
+{
+	app->add_option("--map-id", ids, fmt::format("{} the map with this id (repeatable)", verb))
+		->check(CLI::PositiveNumber);
+	app->add_option("--map-name", names,
+			fmt::format("{} every map with this name (repeatable)", verb));
+	app->add_option("--pinned", pinned,
+			fmt::format("{} the map pinned at PATH (repeatable)", verb));
+}
+
 void add_one_map(CLI::App *app, OneMapOptions &m)
 {
 	app->add_option("--map-id", m.id, "The map's id")->check(CLI::PositiveNumber);
@@ -55,10 +67,7 @@ void add_one_map(CLI::App *app, OneMapOptions &m)
 
 void add_trace(CLI::App &app, TraceOptions &o)
 {
-	app.add_option("--map-id", o.ids, "Trace the map with this id (repeatable)")
-		->check(CLI::PositiveNumber);
-	app.add_option("--map-name", o.names, "Trace every map with this name (repeatable)");
-	app.add_option("--pinned", o.pinned, "Trace the map pinned at PATH (repeatable)");
+	add_map_selection(&app, "Trace", o.ids, o.names, o.pinned);
 	app.add_option("-p,--pid", o.pids, "Trace only these processes (repeatable; one is "
 		       "filtered in the kernel, several in userspace)")
 		->check(CLI::PositiveNumber);
@@ -167,10 +176,7 @@ CLI::App *add_serve(CLI::App &root, ServeOptions &o)
 		"serve", "Trace continuously and serve Prometheus metrics at /metrics (docs/metrics.md)");
 	app->add_option("--listen", o.listen, "Listen on ADDR:PORT (IPv4; port 0: any free port)")
 		->capture_default_str();
-	app->add_option("--map-id", o.ids, "Trace the map with this id (repeatable)")
-		->check(CLI::PositiveNumber);
-	app->add_option("--map-name", o.names, "Trace every map with this name (repeatable)");
-	app->add_option("--pinned", o.pinned, "Trace the map pinned at PATH (repeatable)");
+	add_map_selection(app, "Trace", o.ids, o.names, o.pinned);
 	app->add_option("-p,--pid", o.pid, "Trace only this process")->check(CLI::PositiveNumber);
 	add_hook(app, o.probe);
 	app->add_option("--digest-interval", o.digest_interval,
@@ -189,10 +195,7 @@ CLI::App *add_serve(CLI::App &root, ServeOptions &o)
 CLI::App *add_top(CLI::App &root, TopOptions &o)
 {
 	auto *app = root.add_subcommand("top", "A live view of map iteration, one row per map");
-	app->add_option("--map-id", o.ids, "Show the map with this id (repeatable)")
-		->check(CLI::PositiveNumber);
-	app->add_option("--map-name", o.names, "Show every map with this name (repeatable)");
-	app->add_option("--pinned", o.pinned, "Show the map pinned at PATH (repeatable)");
+	add_map_selection(app, "Show", o.ids, o.names, o.pinned);
 	app->add_option("-p,--pid", o.pid, "Count only this process's calls")->check(CLI::PositiveNumber);
 	app->add_option("-i,--interval", o.interval, "Refresh every SEC seconds")
 		->check(kSeconds)
