@@ -41,6 +41,9 @@ struct MapStats {
 	LatencyHist latency;
 	std::map<std::pair<uint32_t, std::string>, uint64_t> callers;
 	std::optional<HotSpots> hot_spots; // hash maps whose bucket model is known
+	// Live views (SessionConfig::recent_slowest): the interval's slowest
+	// calls placed in their buckets (HotSpotTracker::take_recent()).
+	std::optional<std::vector<SlowCall>> recent_slowest;
 
 	void add_call(const CallEvent &ev);
 	void add_walk(const Walk &w);

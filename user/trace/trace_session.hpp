@@ -46,6 +46,9 @@ struct SessionConfig {
 	std::vector<uint32_t> pids;
 	std::string comm; // --comm NAME: exact match of the thread's comm
 	uint64_t ringbuf_bytes = 16u << 20; // for the starvation advice only
+	// Interval summaries carry each hash map's slowest calls since the
+	// last interval (MapStats::recent_slowest): for serve and top.
+	bool recent_slowest = false;
 };
 
 class TraceSession {
