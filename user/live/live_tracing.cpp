@@ -49,15 +49,17 @@ LiveTracing::LiveTracing(const LiveConfig &cfg, std::function<void(std::string_v
 	engine_ = std::make_unique<LiveEngine>(probe_map, warn);
 	TraceConfig tc;
 	tc.hook = cfg.hook;
-	tc.pid = cfg.pid;
 	tc.ringbuf_bytes = cfg.ringbuf_bytes;
 	for (auto &[id, l] : selected_) {
 		tc.map_ids.push_back(id);
 		engine_->adopt(l);
 	}
 	// No order recording: serve and top need counts, not key orders
-	// (duplicates and restarts are still detected).
-	session_ = std::make_unique<TraceSession>(tc, OrderMode::None, *engine_, selected_);
+	// (duplicates and restarts are still detected). The pid and comm
+	// filters are trace's own (the session puts one pid in the kernel).
+	SessionConfig sc{.order = OrderMode::None, .pids = cfg.pids, .comm = cfg.comm,
+			 .ringbuf_bytes = cfg.ringbuf_bytes, .recent_slowest = true};
+	session_ = std::make_unique<TraceSession>(tc, sc, *engine_, selected_);
 	refresher_ = std::make_unique<Refresher>(
 		*engine_,
 		std::chrono::milliseconds(int64_t(cfg.digest_interval * 1000)), warn);
