@@ -12,6 +12,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <map>
 #include <memory>
 #include <mutex>
 
@@ -39,14 +40,18 @@ void print_plain(const LiveEngine &engine, TopSort sort)
 	for (auto &r : rows)
 		out += top_line(r, 1000) + "\n";
 	// What the detail pane adds for hash maps, in the rows' order.
-	for (auto &r : rows)
-		for (auto &m : maps)
-			if (m.label.id == r.id && is_hash_family(m.label.type)) {
-				out += fmt::format("\nmap {} ({}):\n", r.id, printable(r.name));
-				for (auto &line : top_hash_detail(m, 1000))
-					if (!line.empty())
-						out += line + "\n";
-			}
+	std::map<uint32_t, const LiveMapState *> by_id;
+	for (auto &m : maps)
+		by_id[m.label.id] = &m;
+	for (auto &r : rows) {
+		const LiveMapState &m = *by_id.at(r.id);
+		if (!is_hash_family(m.label.type))
+			continue;
+		out += fmt::format("\nmap {} ({}):\n", r.id, printable(r.name));
+		for (auto &line : top_hash_detail(m, 1000))
+			if (!line.empty())
+				out += line + "\n";
+	}
 	fmt::print("{}\n", out);
 	std::fflush(stdout);
 }
