@@ -59,10 +59,16 @@ bool TopScreen::handle_keys()
 				selected_++;
 			break;
 		case KEY_PPAGE:
-			selected_ = selected_ > size_t(LINES) ? selected_ - LINES : 0;
+			if (detail_)
+				detail_scroll_ -= std::min(detail_scroll_, size_t(std::max(LINES - 3, 1)));
+			else
+				selected_ = selected_ > size_t(LINES) ? selected_ - LINES : 0;
 			break;
 		case KEY_NPAGE:
-			selected_ = std::min(selected_ + LINES, rows ? rows - 1 : 0);
+			if (detail_)
+				detail_scroll_ += size_t(std::max(LINES - 3, 1)); // draw() bounds it
+			else
+				selected_ = std::min(selected_ + LINES, rows ? rows - 1 : 0);
 			break;
 		case KEY_HOME:
 			selected_ = 0;

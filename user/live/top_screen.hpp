@@ -4,7 +4,7 @@
 // scroll; c, w, p, l, r sort by calls/s, walks/s, p99, lost, restarts;
 // Enter opens the selected map's detail pane (for hash maps the bucket
 // strip and the slowest calls; the latency histogram, callers), Up/Down
-// scroll it, Enter/Esc/Backspace closes it. Redraws on every interval and
+// and PgUp/PgDn scroll it, Enter/Esc/Backspace closes it. Redraws on every interval and
 // on resize; usable on 80x24 (columns past the width are cut; a pane
 // taller than the screen ends in a "more lines" row).
 // Contract: the constructor takes over the terminal (newterm; throws
