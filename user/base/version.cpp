@@ -4,20 +4,12 @@
 #include "base/version.hpp"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
+
+#include "base/json.hpp"
 #include "tmi_version.h"
 
 namespace tmi {
-
-namespace {
-using ojson = nlohmann::ordered_json;
-
-std::string dump_line(const ojson &j)
-{
-	return j.dump(-1, ' ', false, ojson::error_handler_t::replace) + "\n";
-}
-} // namespace
 
 const char *version() { return TMI_VERSION; }
 
@@ -37,7 +29,7 @@ std::string version_json()
 	j["version"] = version();
 	if (*version_git())
 		j["git"] = version_git();
-	std::string line = dump_line(j);
+	std::string line = json_line(j) + "\n";
 	line.pop_back();
 	return line;
 }
@@ -49,7 +41,7 @@ std::string error_line(std::string_view message, bool json)
 	ojson j;
 	j["type"] = "error";
 	j["message"] = std::string(message);
-	return dump_line(j);
+	return json_line(j) + "\n";
 }
 
 void print_error(std::FILE *out, std::string_view message, bool json)

@@ -3,16 +3,15 @@
 
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
 
 #include "base/error.hpp"
+#include "base/json.hpp"
 #include "base/hex.hpp"
 
 namespace tmi {
 
 namespace {
 
-using ojson = nlohmann::ordered_json;
 
 class DiffPrinter {
 public:
@@ -23,7 +22,7 @@ public:
 		if (json_) {
 			ojson j{{"op", std::string(1, op)}, {"key", key}, {"value", value}};
 			if (!formatted.empty())
-				j["formatted"] = ojson::parse(formatted);
+				j["formatted"] = parse_json(formatted).value();
 			emit(j);
 		} else {
 			print(fmt::format("{} {} {}\n", op, key, value));
@@ -62,7 +61,7 @@ private:
 		auto side = [&](const std::string &text, const char *name) {
 			if (text.empty())
 				return;
-			ojson f = ojson::parse(text);
+			ojson f = parse_json(text).value();
 			if (!out.contains("key") && f.contains("key"))
 				out["key"] = f["key"];
 			out[name] = f.contains("values") ? f["values"] : f.value("value", ojson());
@@ -71,7 +70,7 @@ private:
 		side(fb, "b");
 		return out;
 	}
-	void emit(const ojson &j) { print(j.dump(-1, ' ', false, ojson::error_handler_t::replace) + "\n"); }
+	void emit(const ojson &j) { print(json_line(j) + "\n"); }
 	void print(const std::string &s)
 	{
 		if (std::fwrite(s.data(), 1, s.size(), out_) != s.size())

@@ -11,11 +11,11 @@
 #include <linux/bpf.h>
 
 #include <map>
-#include <nlohmann/json.hpp>
 
 #include "analysis/audit.hpp"
 #include "analysis/buckets.hpp"
 #include "base/error.hpp"
+#include "base/json.hpp"
 #include "base/input_file.hpp"
 #include "base/output_file.hpp"
 #include "cli/options.hpp"
@@ -25,7 +25,6 @@ namespace tmi {
 
 namespace {
 
-using ojson = nlohmann::ordered_json;
 
 // Longest tracer JSON line audit reads: a full-order walk of 2^22 8-byte keys.
 constexpr size_t kMaxTracedLine = size_t(1) << 27;
@@ -94,7 +93,7 @@ void print(const Subject &s, const AuditResult &r, bool json)
 					     {"reason", v.reason}});
 		j["first_violations"] = std::move(list);
 		j["advice"] = order_advice(r.cls);
-		fmt::print("{}\n", j.dump(-1, ' ', false, ojson::error_handler_t::replace));
+		fmt::print("{}\n", json_line(j));
 		return;
 	}
 	fmt::print("map {} ({}, {}){}: order class {}; {} keys walked; {} violations\n", s.info->id,
@@ -135,12 +134,10 @@ private:
 		size_t audited = 0, failing = 0;
 		while (in.next(line, kMaxTracedLine)) {
 			size_t lineno = in.line_number();
-			nlohmann::json j;
-			try {
-				j = nlohmann::json::parse(line);
-			} catch (const nlohmann::json::exception &) {
+			std::optional<ojson> parsed = parse_json(line);
+			if (!parsed)
 				throw Error(fmt::format("can't read {}: line {} is not JSON", o_.traced, lineno));
-			}
+			ojson &j = *parsed;
 			if (j.value("type", "") != "walk" || !j.contains("order"))
 				continue;
 			uint32_t id = o_.map.id ? o_.map.id : j.value("map_id", 0u);

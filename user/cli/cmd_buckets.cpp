@@ -7,12 +7,12 @@
 #include <fmt/format.h>
 #include <linux/bpf.h>
 
-#include <nlohmann/json.hpp>
 
 #include "analysis/buckets.hpp"
 #include "analysis/heat_strip.hpp"
 #include "analysis/histogram.hpp"
 #include "base/error.hpp"
+#include "base/json.hpp"
 #include "base/output_file.hpp"
 #include "cli/options.hpp"
 #include "base/hex.hpp"
@@ -21,7 +21,6 @@ namespace tmi {
 
 namespace {
 
-using ojson = nlohmann::ordered_json;
 
 std::string seed_name(const OpenMap &m, const HtabModel &model)
 {
@@ -55,7 +54,7 @@ void print_json(const OpenMap &m, const HtabModel &model, const BucketReport &r)
 	}
 	j["hottest"] = std::move(hot);
 	j["longest_empty_run"] = ojson{{"start", r.empty_run_start}, {"len", r.empty_run_len}};
-	fmt::print("{}\n", j.dump());
+	fmt::print("{}\n", json_line(j));
 }
 
 void print_text(const OpenMap &m, const HtabModel &model, const BucketReport &r)

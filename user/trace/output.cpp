@@ -7,15 +7,13 @@
 #include <cstring>
 #include <ctime>
 #include <map>
-#include <nlohmann/json.hpp>
 
 #include "analysis/histogram.hpp"
 #include "base/hex.hpp"
+#include "base/json.hpp"
 #include "maps/maps.hpp"
 
 namespace tmi {
-
-using ojson = nlohmann::ordered_json;
 
 std::string human_ns(uint64_t ns)
 {
@@ -367,7 +365,7 @@ public:
 private:
 	void emit(const ojson &j)
 	{
-		std::string line = j.dump(-1, ' ', false, ojson::error_handler_t::replace);
+		std::string line = json_line(j);
 		line += '\n';
 		std::fwrite(line.data(), 1, line.size(), out_);
 		std::fflush(out_);

@@ -1,0 +1,20 @@
+// json.cpp: see json.hpp.
+#include "base/json.hpp"
+
+namespace tmi {
+
+std::string json_line(const ojson &j)
+{
+	return j.dump(-1, ' ', false, ojson::error_handler_t::replace);
+}
+
+std::optional<ojson> parse_json(std::string_view text)
+{
+	try {
+		return ojson::parse(text);
+	} catch (const ojson::exception &) {
+		return std::nullopt;
+	}
+}
+
+} // namespace tmi
