@@ -1,6 +1,7 @@
 // The one star histogram (latency, chain lengths): rows as libbpf-tools'
 // print_log2_hist prints them, empty middle rows included.
 #include <gtest/gtest.h>
+#include <fmt/format.h>
 
 #include "analysis/histogram.hpp"
 
@@ -71,7 +72,7 @@ TEST(Histogram, RangeLayoutLikePrintLog2Hist)
 				     {"nsecs", "count", HistLabel::Range});
 	auto lines = lines_of(text);
 	ASSERT_EQ(lines.size(), 4u);
-	EXPECT_EQ(lines[0], std::string(19, ' ') + "nsecs : count      distribution");
+	EXPECT_EQ(lines[0], fmt::format("{:19}nsecs : count      distribution", ""));
 	EXPECT_EQ(lines[1], "       256 -> 511        : 80         " + stars(40));
 	EXPECT_EQ(lines[2], "       512 -> 1023       : 0          " + stars(0));
 	EXPECT_EQ(lines[3], "      1024 -> 2047       : 30         " + stars(15));
