@@ -8,7 +8,13 @@
 //   dump:    trace-map-iter dump to a file vs `bpftool -j map dump` (goal >= 10x)
 //   digest:  dump --digest vs a raw LOOKUP_BATCH pass (goal <= 2x)
 //   buckets: buckets vs a raw LOOKUP_BATCH pass (goal <= 2x)
-// `build/bench TOOL [trace|dump|buckets]` runs one part.
+//   peers:   side by side in the same rounds: the floor, each tracer mode
+//            (--order fingerprint/full/none, --hook raw_tp) and a bpftrace
+//            one-liner (a latency histogram of get_next_key), in floor units
+//   rss:     the tracer's VmRSS every ~1M traced calls over 10M (flat, < 64 MiB)
+// A summary prints every figure against its goal ("not met" never fails
+// the run). `build/bench TOOL [peers|trace|rss|dump|buckets|serve]` runs one
+// part (`trace`: the fingerprint row alone, with its per-round ratios).
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
@@ -19,6 +25,10 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <optional>
+#include <thread>
 #include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -239,7 +249,11 @@ Timed timed_run(const std::vector<std::string> &command, const std::string &out)
 	return {secs, rss, WIFEXITED(st) ? WEXITSTATUS(st) : 128};
 }
 
-void bench_dump(int fd, uint32_t id, const std::string &tool)
+struct DumpFigures {
+	double vs_bpftool = 0, digest_vs_raw = 0, rss_vs_raw = 0;
+};
+
+DumpFigures bench_dump(int fd, uint32_t id, const std::string &tool)
 {
 	std::vector<double> raw, dump, digest, bpftool;
 	long rss = 0;
@@ -247,6 +261,9 @@ void bench_dump(int fd, uint32_t id, const std::string &tool)
 	raw_batch_pass(fd); // warm-up
 	for (int i = 0; i < 3; i++) {
 		raw.push_back(seconds_of([&] { raw_batch_pass(fd); }));
+		// Each tool writes a new file: freeing the previous round's
+		// 70-100 MB file is the filesystem's work, not the dump's.
+		unlink("/tmp/tmi_bench_dump.jsonl");
 		Timed d = timed_run({tool, "dump", "--map-id", sid, "-o", "/tmp/tmi_bench_dump.jsonl"},
 				    "/dev/null");
 		Timed g = timed_run({tool, "dump", "--map-id", sid, "--digest"}, "/dev/null");
@@ -257,6 +274,7 @@ void bench_dump(int fd, uint32_t id, const std::string &tool)
 		rss = std::max(rss, std::max(d.max_rss_kib, g.max_rss_kib));
 	}
 	for (int i = 0; i < 2; i++) {
+		unlink("/tmp/tmi_bench_bpftool.json");
 		Timed b = timed_run({"bpftool", "-j", "map", "dump", "id", sid}, "/tmp/tmi_bench_bpftool.json");
 		if (b.status)
 			throw std::runtime_error("bpftool map dump failed");
@@ -279,6 +297,7 @@ void bench_dump(int fd, uint32_t id, const std::string &tool)
 		   (rss - base_rss) / 1024.0 / raw_mib);
 	unlink("/tmp/tmi_bench_dump.jsonl");
 	unlink("/tmp/tmi_bench_bpftool.json");
+	return {b / d, g / r, (rss - base_rss) / 1024.0 / raw_mib};
 }
 
 void bench_buckets(int fd, uint32_t id, const std::string &tool)
@@ -294,6 +313,261 @@ void bench_buckets(int fd, uint32_t id, const std::string &tool)
 	}
 	fmt::print("buckets: raw LOOKUP_BATCH pass {:.3f}s, buckets {:.3f}s: {:.2f}x (goal <= 2x)\n",
 		   best(raw), best(buckets), best(buckets) / best(raw));
+}
+
+// ---- peers side by side (`build/bench TOOL peers`) ----------------------
+// Every configuration that can sit on get_next_key, measured in the same
+// rounds: per round one 1M-key walk each, in a fixed order, fastest of
+// kPeerRounds. The walker is on CPU 1; tracers and bpftrace on CPU 0.
+// Figures: added ns per call over the untraced walk, and that in "units" of
+// the floor's added ns (two empty programs on the same tracepoints).
+
+constexpr int kPeerRounds = 4; // $TMI_BENCH_PEER_ROUNDS overrides (quick checks)
+
+int peer_rounds()
+{
+	const char *v = getenv("TMI_BENCH_PEER_ROUNDS");
+	return v && atoi(v) > 0 ? atoi(v) : kPeerRounds;
+}
+
+// bpftrace's simplest useful one-liner on the same hook: a latency
+// histogram of get_next_key (cmd 4). BEGIN prints once every probe is attached.
+constexpr const char *kBpftraceOneLiner =
+	"BEGIN { printf(\"ready\\n\"); } "
+	"tracepoint:syscalls:sys_enter_bpf /args->cmd == 4/ { @s[tid] = nsecs } "
+	"tracepoint:syscalls:sys_exit_bpf /@s[tid]/ { @h = hist(nsecs - @s[tid]); delete(@s[tid]); }";
+
+struct Peer {
+	std::string name;
+	enum Kind { Untraced, Floor, Tracer, Bpftrace } kind;
+	std::vector<std::string> args; // Tracer: after --map-id ID
+	std::vector<double> seconds;
+	uint64_t reported = 0, lost = 0, runs = 0;
+	std::string failure; // set when it could not run; its rows say so
+};
+
+// One timed walk under `p`; false (p.failure set) when it could not start.
+bool walk_under(Peer &p, int fd, uint32_t id, const std::string &tool)
+{
+	switch (p.kind) {
+	case Peer::Untraced:
+		p.seconds.push_back(seconds_of([&] { untraced_walk(fd); }));
+		return true;
+	case Peer::Floor: {
+		bench_floor_bpf *floor = bench_floor_bpf__open_and_load();
+		if (!floor || bench_floor_bpf__attach(floor)) {
+			bench_floor_bpf__destroy(floor);
+			p.failure = "can't load the floor programs";
+			return false;
+		}
+		p.seconds.push_back(seconds_of([&] { untraced_walk(fd); }));
+		bench_floor_bpf__destroy(floor);
+		return true;
+	}
+	case Peer::Tracer: {
+		std::vector<std::string> argv{tool, "--map-id", std::to_string(id), "-j"};
+		argv.insert(argv.end(), p.args.begin(), p.args.end());
+		Child tracer(argv);
+		pin_to_cpu(tracer.pid(), 0);
+		if (!tracer.wait_for_stderr_line("Tracing", std::chrono::seconds(30))) {
+			tracer.signal(SIGINT);
+			tracer.wait();
+			p.failure = "did not start: " + tracer.err().substr(0, 200);
+			return false;
+		}
+		p.seconds.push_back(seconds_of([&] { untraced_walk(fd); }));
+		tracer.signal(SIGINT);
+		if (tracer.wait() != 0) {
+			p.failure = "failed: " + tracer.err().substr(0, 200);
+			return false;
+		}
+		for (auto &line : split_lines(tracer.out())) {
+			auto j = nlohmann::json::parse(line, nullptr, false);
+			if (j.is_object() && j.value("type", "") == "summary") {
+				p.reported += j.value("calls", uint64_t(0));
+				p.lost += j.value("lost_events", uint64_t(0));
+			}
+		}
+		p.runs++;
+		return true;
+	}
+	case Peer::Bpftrace: {
+		// env: Child execs a path; -B line: flush per line into the pipe.
+		Child bt({"/usr/bin/env", "bpftrace", "-B", "line", "-e", kBpftraceOneLiner});
+		pin_to_cpu(bt.pid(), 0);
+		if (!bt.wait_for_stdout_line("ready", std::chrono::seconds(60))) {
+			bt.signal(SIGINT);
+			bt.wait();
+			p.failure = "bpftrace did not attach: " + bt.err().substr(0, 200);
+			return false;
+		}
+		p.seconds.push_back(seconds_of([&] { untraced_walk(fd); }));
+		bt.signal(SIGINT);
+		if (bt.wait() != 0) {
+			p.failure = "bpftrace failed: " + bt.err().substr(0, 200);
+			return false;
+		}
+		return true;
+	}
+	}
+	return false;
+}
+
+struct PeerFigures {
+	double floor_ns = 0;
+	std::vector<std::pair<std::string, double>> units; // name -> units (NaN: did not run)
+	double unit(const std::string &name) const
+	{
+		for (auto &[n, u] : units)
+			if (n == name)
+				return u;
+		return std::nan("");
+	}
+};
+
+PeerFigures bench_peers(int fd, uint32_t id, const std::string &tool)
+{
+	std::vector<Peer> peers{
+		{"untraced", Peer::Untraced, {}, {}},
+		{"floor (2 empty programs)", Peer::Floor, {}, {}},
+		{"--order fingerprint", Peer::Tracer, {"--order", "fingerprint"}, {}},
+		{"--order full", Peer::Tracer, {"--order", "full"}, {}},
+		{"--order none", Peer::Tracer, {"--order", "none"}, {}},
+		{"fingerprint --hook raw_tp", Peer::Tracer, {"--order", "fingerprint", "--hook", "raw_tp"}, {}},
+		{"bpftrace one-liner", Peer::Bpftrace, {}, {}},
+	};
+	uint64_t calls = untraced_walk(fd); // warm-up: the first walk pays for cold caches
+	int rounds = peer_rounds();
+	for (int r = 0; r < rounds; r++)
+		for (auto &p : peers)
+			if (p.failure.empty())
+				walk_under(p, fd, id, tool);
+	double per_call = 1e9 / double(calls);
+	if (peers[0].seconds.empty() || peers[1].seconds.empty())
+		throw std::runtime_error("peers: no untraced or floor walk: " + peers[1].failure);
+	double base = best(peers[0].seconds), floor_ns = (best(peers[1].seconds) - base) * per_call;
+	PeerFigures f;
+	f.floor_ns = floor_ns;
+	fmt::print("peers: {} get_next_key calls per walk, fastest of {} interleaved rounds; untraced "
+		   "{:.0f} ns/call; units = added ns / the floor's added ns\n",
+		   calls, rounds, base * per_call);
+	fmt::print("peers: {:<28} {:>12} {:>8}  {}\n", "what", "added ns", "units", "events");
+	for (size_t i = 1; i < peers.size(); i++) {
+		Peer &p = peers[i];
+		if (p.seconds.empty()) {
+			fmt::print("peers: {:<28} {:>12} {:>8}  {}\n", p.name, "-", "-", p.failure);
+			f.units.push_back({p.name, std::nan("")});
+			continue;
+		}
+		double added = (best(p.seconds) - base) * per_call;
+		std::string events;
+		if (p.kind == Peer::Tracer)
+			events = fmt::format("reported {} of {} calls, lost {}{}", p.reported, calls * p.runs,
+					     p.lost, p.failure.empty() ? "" : "; then " + p.failure);
+		fmt::print("peers: {:<28} {:>+12.0f} {:>8.2f}  {}\n", p.name, added, added / floor_ns, events);
+		f.units.push_back({p.name, added / floor_ns});
+	}
+	return f;
+}
+
+// ---- the tracer's memory over 10M traced calls (`build/bench TOOL rss`) ----
+
+struct RssFigures {
+	std::vector<long> kib; // VmRSS after each ~1M calls
+	bool flat = false;
+	long max_kib = 0;
+};
+
+long vm_rss_kib(pid_t pid)
+{
+	FILE *f = fopen(fmt::format("/proc/{}/status", pid).c_str(), "r");
+	if (!f)
+		return -1;
+	char line[256];
+	long kib = -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+RssFigures bench_rss(int fd, uint32_t id, const std::string &tool)
+{
+	constexpr int kWalks = 10; // ~1M calls each
+	Child tracer({tool, "--map-id", std::to_string(id), "-j"});
+	pin_to_cpu(tracer.pid(), 0);
+	if (!tracer.wait_for_stderr_line("Tracing", std::chrono::seconds(30)))
+		throw std::runtime_error("rss: tracer did not start: " + tracer.err());
+	RssFigures r;
+	uint64_t calls = 0;
+	for (int i = 0; i < kWalks; i++) {
+		calls += untraced_walk(fd);
+		// Let it drain its ring buffer while its output is read (a prefix
+		// no line has: this only pumps the pipes for 300 ms).
+		tracer.wait_for_stdout_line("\x01", std::chrono::milliseconds(300));
+		r.kib.push_back(vm_rss_kib(tracer.pid()));
+	}
+	tracer.signal(SIGINT);
+	tracer.wait();
+	// Flat: after the first million calls (buffers and tables warm), growth
+	// over the remaining nine stays within 1 MiB.
+	auto [lo, hi] = std::minmax_element(r.kib.begin() + 1, r.kib.end());
+	r.max_kib = *std::max_element(r.kib.begin(), r.kib.end());
+	r.flat = *hi - *lo <= 1024 && r.kib.back() - r.kib[1] <= 1024;
+	std::string series;
+	for (long k : r.kib)
+		series += fmt::format(" {:.1f}", k / 1024.0);
+	fmt::print("rss: tracer VmRSS (MiB) after each of {} walks ({} traced get_next_key calls in "
+		   "all):{}\n", kWalks, calls, series);
+	return r;
+}
+
+// ---- the summary against the goals (issue 13) ------------------------------
+
+void print_summary(const PeerFigures *peers, const DumpFigures *dump, const RssFigures *rss)
+{
+	fmt::print("\nsummary (load: {})\n", [] {
+		std::string l;
+		if (FILE *f = fopen("/proc/loadavg", "r")) {
+			char buf[64] = {};
+			if (fgets(buf, sizeof buf, f))
+				l = std::string(buf, strcspn(buf, " ")) ;
+			fclose(f);
+		}
+		return l;
+	}());
+	fmt::print("{:<44} {:>10}  {:<26} {}\n", "figure", "measured", "bar (goal)", "verdict");
+	auto row = [](const std::string &what, double v, const std::string &bar, bool ok, bool goal_ok) {
+		std::string verdict = std::isnan(v) ? "not measured" : !ok ? "not met" : goal_ok ? "met (goal met)" : "met (goal not met)";
+		fmt::print("{:<44} {:>10.2f}  {:<26} {}\n", what, v, bar, verdict);
+	};
+	if (peers) {
+		double none = peers->unit("--order none"), fp = peers->unit("--order fingerprint");
+		double full = peers->unit("--order full"), bt = peers->unit("bpftrace one-liner");
+		double raw = peers->unit("fingerprint --hook raw_tp");
+		row("--order none, floor units", none, "<= 2.0 (1.5)", none <= 2.0, none <= 1.5);
+		row("--order fingerprint, floor units", fp, "<= 3.0 (2.5)", fp <= 3.0, fp <= 2.5);
+		row("--order full, floor units", full, "<= 3.0 (2.5)", full <= 3.0, full <= 2.5);
+		row("fingerprint --hook raw_tp, floor units", raw, "(informative)", true, true);
+		row("bpftrace one-liner, floor units", bt, "(the peer)", true, true);
+		row("none below bpftrace (units)", none, fmt::format("< {:.2f}", bt), none < bt, none < bt);
+		row("fingerprint below bpftrace (units)", fp, fmt::format("< {:.2f}", bt), fp < bt, fp < bt);
+	}
+	if (dump) {
+		row("dump -o vs bpftool -j map dump (x faster)", dump->vs_bpftool, ">= 10", dump->vs_bpftool >= 10,
+		    dump->vs_bpftool >= 10);
+		row("dump --digest vs a raw batch pass (x)", dump->digest_vs_raw, "<= 2", dump->digest_vs_raw <= 2,
+		    dump->digest_vs_raw <= 2);
+		row("dump peak RSS / raw key+value bytes", dump->rss_vs_raw, "about 2 (<= 2.2)",
+		    dump->rss_vs_raw <= 2.2, dump->rss_vs_raw <= 2.0);
+	}
+	if (rss) {
+		double mib = rss->max_kib / 1024.0;
+		row(rss->flat ? "tracer RSS over 10M calls (MiB, flat)" : "tracer RSS over 10M calls (MiB, GROWS)",
+		    mib, "flat, < 64", rss->flat && mib < 64, rss->flat && mib < 64);
+	}
+	fmt::print("(a goal missed prints \"not met\"; the bench still exits 0)\n");
 }
 
 } // namespace
@@ -316,13 +590,21 @@ int main(int argc, char **argv)
 	uint32_t id = map_id(map.get());
 	fmt::print("bench: 1M-entry hash map id {} (8 B keys, 16 B values), {} interleaved rounds, "
 		   "fastest of each\n", id, kRounds);
-	if (only.empty() || only == "trace")
+	std::optional<PeerFigures> peers;
+	std::optional<DumpFigures> dump;
+	std::optional<RssFigures> rss;
+	if (only == "trace") // the fingerprint row alone; `peers` runs it among the others
 		bench_trace(map.get(), id, tool);
+	if (only.empty() || only == "peers")
+		peers = bench_peers(map.get(), id, tool);
+	if (only.empty() || only == "rss")
+		rss = bench_rss(map.get(), id, tool);
 	if (only.empty() || only == "dump")
-		bench_dump(map.get(), id, tool);
+		dump = bench_dump(map.get(), id, tool);
 	if (only.empty() || only == "buckets")
 		bench_buckets(map.get(), id, tool);
 	if (only.empty() || only == "serve")
 		bench_serve(map.get(), id, tool);
+	print_summary(peers ? &*peers : nullptr, dump ? &*dump : nullptr, rss ? &*rss : nullptr);
 	return 0;
 }

@@ -205,20 +205,31 @@ void Child::pump(int timeout_ms)
 
 bool Child::wait_for_stderr_line(const std::string &prefix, std::chrono::milliseconds timeout)
 {
+	return wait_for_line(err_, err_scanned_, prefix, timeout);
+}
+
+bool Child::wait_for_stdout_line(const std::string &prefix, std::chrono::milliseconds timeout)
+{
+	return wait_for_line(out_, out_scanned_, prefix, timeout);
+}
+
+bool Child::wait_for_line(const std::string &buf, size_t &scanned, const std::string &prefix,
+			  std::chrono::milliseconds timeout)
+{
 	auto deadline = std::chrono::steady_clock::now() + timeout;
 	while (std::chrono::steady_clock::now() < deadline) {
-		size_t pos = err_scanned_;
+		size_t pos = scanned;
 		while (true) {
-			size_t nl = err_.find('\n', pos);
+			size_t nl = buf.find('\n', pos);
 			if (nl == std::string::npos)
 				break;
-			if (err_.compare(pos, prefix.size(), prefix) == 0) {
-				err_scanned_ = nl + 1;
+			if (buf.compare(pos, prefix.size(), prefix) == 0) {
+				scanned = nl + 1;
 				return true;
 			}
 			pos = nl + 1;
 		}
-		err_scanned_ = pos;
+		scanned = pos;
 		if (!out_fd_.valid() && !err_fd_.valid())
 			return false;
 		pump(50);

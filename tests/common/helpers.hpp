@@ -61,6 +61,8 @@ public:
 
 	// Reads stderr until a line starts with `prefix`; false on timeout or exit.
 	bool wait_for_stderr_line(const std::string &prefix, std::chrono::milliseconds timeout);
+	// The same on stdout (e.g. bpftrace printing from BEGIN once attached).
+	bool wait_for_stdout_line(const std::string &prefix, std::chrono::milliseconds timeout);
 	void signal(int sig);
 	// Waits for exit (killing it after `timeout`); returns the exit code,
 	// or 128 + signal.
@@ -74,7 +76,9 @@ private:
 	pid_t pid_ = -1;
 	UniqueFd out_fd_, err_fd_;
 	std::string out_, err_;
-	size_t err_scanned_ = 0;
+	size_t err_scanned_ = 0, out_scanned_ = 0;
+	bool wait_for_line(const std::string &buf, size_t &scanned, const std::string &prefix,
+			   std::chrono::milliseconds timeout);
 	int status_ = -1;
 };
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <map>
 
@@ -190,6 +191,27 @@ TEST(Hex, RoundTripsEveryByte)
 	EXPECT_EQ(h.substr(0, 8), "00010203");
 	EXPECT_EQ(h.substr(504), "fcfdfeff");
 	EXPECT_EQ(from_hex(h), all);
+}
+
+// put_hex encodes four bytes at a time: every length (the tail of 0-3
+// bytes included) and every byte value at every position of a group,
+// against snprintf.
+TEST(Hex, EveryLengthAndPositionMatchesPrintf)
+{
+	for (size_t len = 0; len <= 13; len++)
+		for (int v = 0; v < 256; v++)
+			for (size_t at = 0; at < std::max<size_t>(len, 1); at++) {
+				Bytes b(len, '\x5a');
+				if (len)
+					b[at] = static_cast<char>(v);
+				std::string want;
+				for (unsigned char c : b) {
+					char two[3];
+					std::snprintf(two, sizeof two, "%02x", c);
+					want += two;
+				}
+				ASSERT_EQ(to_hex(b), want) << "len " << len << " byte " << v << " at " << at;
+			}
 }
 
 TEST(Hex, RejectsOddLengthAndNonHex)

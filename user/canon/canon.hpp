@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "canon/btf_render.hpp"
@@ -40,6 +41,27 @@ struct CanonHeader {
 // is kept.
 std::vector<uint32_t> canonical_order(const MapContents &m);
 
+// canonical_order() built while the map is read: add() files each range of
+// entries (in read order) into one of 256 bins by its first key byte, so
+// what is left once the read ends is sorting small, cache-sized bins
+// (on two threads for large maps). The result equals canonical_order().
+class OrderBuilder {
+public:
+	// `expect`: entries expected (bin capacity hint; 0 when unknown).
+	OrderBuilder(uint32_t key_size, size_t expect);
+	// Entries [from, to) with keys at keys + i * key_size; ranges must come
+	// in read order, each entry once.
+	void add(const char *keys, size_t from, size_t to);
+	// `m` holds every added entry (with the same key bytes).
+	std::vector<uint32_t> finish(const MapContents &m);
+
+private:
+	using Pair = std::pair<uint64_t, uint32_t>; // (big-endian key prefix, read index)
+	uint32_t key_size_;
+	size_t added_ = 0;
+	std::vector<std::vector<Pair>> bins_;
+};
+
 // The tmi-canon-v1 digest (lowercase hex) of `order`'s entries of `m` under
 // header `h` (map_type, key_size, value_size; the count is order.size()).
 std::string canon_digest(const CanonHeader &h, const MapContents &m,
@@ -50,6 +72,14 @@ public:
 	// Canonicalises what was read (zero padding, sort, drop repeated keys).
 	static CanonDump from_contents(MapContents &&m, const MapInfo &info,
 				       const BtfRenderer *btf);
+	// Padding already zeroed (when `padding_zeroed`) and `order` from
+	// canonical_order() or an OrderBuilder.
+	// With `digest` false the header's sha256 stays empty until
+	// compute_digest() (a writer may compute it while it formats).
+	static CanonDump from_ordered(MapContents &&m, std::vector<uint32_t> &&order,
+				      const MapInfo &info, bool padding_zeroed, bool digest = true);
+	bool has_digest() const { return !hdr_.sha256.empty(); }
+	void compute_digest();
 	// Entries already in canonical order (a parser checked it): computes
 	// the digest into the header (hdr.sha256 is overwritten).
 	static CanonDump from_canonical(CanonHeader hdr, MapContents &&m);
@@ -81,7 +111,9 @@ private:
 std::optional<uint32_t> map_type_from_name(const std::string &name);
 
 // Reads a live map (read-only) and canonicalises it, zeroing padding when
-// the map has BTF; `btf` (may be null) receives the map's renderer.
-CanonDump canonical_dump_of(const OpenMap &m, std::optional<BtfRenderer> *btf);
+// the map has BTF; `btf` (may be null) receives the map's renderer. With
+// `digest` false the digest is left to compute_digest() (see from_ordered).
+CanonDump canonical_dump_of(const OpenMap &m, std::optional<BtfRenderer> *btf,
+			    bool digest = true);
 
 } // namespace tmi

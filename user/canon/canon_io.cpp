@@ -2,10 +2,12 @@
 #include "canon/canon_io.hpp"
 
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -60,68 +62,109 @@ std::string header_line(const CanonHeader &h)
 }
 
 // The common line, {"key":"..","value":".."}: every line has the same
-// length, so lines [from, to) are formatted into a large buffer with plain
-// stores and written with pwrite at their known offset. A regular file is
-// written by two threads, each taking half of the entries (measured: the
-// formatting is half of a 1M-entry dump); a pipe is written in order.
-void write_plain_lines(const CanonDump &d, fmt::memory_buffer &buf, FILE *out)
+// length, so line i's offset is known before any is written. A regular
+// file is written in jobs of kJobLines lines taken by two threads, each
+// formatted into its own buffer with plain stores and pwritten at its
+// offset, its writeback started at once (the final fsync then waits for
+// little). When the digest is still pending, one thread computes it first
+// while the other writes lines, and the header (which holds the digest,
+// at a length known in advance) is written last. A pipe is written in order.
+constexpr size_t kJobLines = 16384;
+
+// Formats lines [from, to) at `p` (room for (to - from) lines); returns the end.
+char *format_plain_lines(const CanonDump &d, size_t from, size_t to, char *p)
 {
 	static constexpr std::string_view a = "{\"key\":\"", b = "\",\"value\":\"", c = "\"}\n";
+	for (size_t i = from; i < to; i++) {
+		d.prefetch(i + CanonDump::kPrefetchAhead);
+		p = std::copy(a.begin(), a.end(), p);
+		p = put_hex(p, d.key(i));
+		p = std::copy(b.begin(), b.end(), p);
+		p = put_hex(p, d.value(i));
+		p = std::copy(c.begin(), c.end(), p);
+	}
+	return p;
+}
+
+// Writes all of [p, end) at `at` (pwrite) or at the current offset (-1).
+int write_all(int fd, const char *p, const char *end, off_t at)
+{
+	while (p < end) {
+		ssize_t n = at >= 0 ? ::pwrite(fd, p, end - p, at) : ::write(fd, p, end - p);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? errno : EIO;
+		p += n;
+		if (at >= 0)
+			at += n;
+	}
+	return 0;
+}
+
+void write_plain_lines(CanonDump &d, FILE *out)
+{
 	const CanonHeader &h = d.header();
-	const size_t line = a.size() + b.size() + c.size() + 2 * (size_t(h.key_size) + h.value_size);
-	flush_if_big(buf, out, true); // the header
+	const size_t line = 2 * (size_t(h.key_size) + h.value_size) +
+			    std::string_view("{\"key\":\"\",\"value\":\"\"}\n").size();
 	if (std::fflush(out) != 0)
 		throw sys_error("can't write dump", errno);
 	int fd = fileno(out);
 	struct stat st;
 	off_t base = lseek(fd, 0, SEEK_CUR);
 	bool seekable = base >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	if (!seekable && !d.has_digest())
+		d.compute_digest();
 
-	auto write_range = [&](size_t from, size_t to) -> int {
-		std::vector<char> chunk(std::max<size_t>(1u << 20, line));
-		char *p = chunk.data(), *end = chunk.data() + chunk.size();
-		off_t at = base + off_t(from * line);
-		auto drain = [&]() -> int {
-			for (const char *q = chunk.data(); q < p;) {
-				ssize_t n = seekable ? ::pwrite(fd, q, p - q, at) : ::write(fd, q, p - q);
-				if (n < 0 && errno == EINTR)
-					continue;
-				if (n <= 0)
-					return n < 0 ? errno : EIO;
-				q += n;
-				at += n;
+	CanonHeader sized = h; // the header's length does not depend on the digest's value
+	if (!d.has_digest())
+		sized.sha256.assign(64, '0');
+	const size_t head = header_line(sized).size();
+	const size_t n = d.size(), jobs = (n + kJobLines - 1) / kJobLines;
+	std::atomic<size_t> next_job{0};
+	std::atomic<int> failed{0};
+	auto write_jobs = [&] {
+		std::vector<char> buf(kJobLines * line);
+		for (size_t j; !failed && (j = next_job++) < jobs;) {
+			size_t from = j * kJobLines, to = std::min(n, from + kJobLines);
+			char *end = format_plain_lines(d, from, to, buf.data());
+			off_t at = seekable ? base + off_t(head + from * line) : -1;
+			if (int err = write_all(fd, buf.data(), end, at)) {
+				failed = err;
+				return;
 			}
-			p = chunk.data();
-			return 0;
-		};
-		for (size_t i = from; i < to; i++) {
-			d.prefetch(i + CanonDump::kPrefetchAhead);
-			if (size_t(end - p) < line)
-				if (int err = drain())
-					return err;
-			p = std::copy(a.begin(), a.end(), p);
-			p = put_hex(p, d.key(i));
-			p = std::copy(b.begin(), b.end(), p);
-			p = put_hex(p, d.value(i));
-			p = std::copy(c.begin(), c.end(), p);
+			if (seekable) // start writeback now; fsync waits for less
+				sync_file_range(fd, at, end - buf.data(), SYNC_FILE_RANGE_WRITE);
 		}
-		return drain();
 	};
 
-	int err = 0, err2 = 0;
-	if (seekable && d.size() >= 65536) {
-		size_t mid = d.size() / 2;
-		std::thread second([&] { err2 = write_range(mid, d.size()); });
-		err = write_range(0, mid);
-		second.join();
+	std::string header;
+	if (!seekable) { // in order: header, then lines
+		header = header_line(d.header());
+		if (int err = write_all(fd, header.data(), header.data() + header.size(), -1))
+			throw sys_error("can't write dump", err);
+		write_jobs();
 	} else {
-		err = write_range(0, d.size());
+		std::thread second;
+		if (n >= 2 * kJobLines)
+			second = std::thread(write_jobs);
+		else if (!d.has_digest())
+			d.compute_digest();
+		if (!d.has_digest())
+			d.compute_digest(); // while the second thread writes lines
+		write_jobs();
+		if (second.joinable())
+			second.join();
+		header = header_line(d.header());
+		if (!failed)
+			if (int err = write_all(fd, header.data(), header.data() + header.size(), base))
+				failed = err;
+		// pwrite does not move the file offset: leave it after the last line.
+		if (!failed && lseek(fd, base + off_t(head + n * line), SEEK_SET) < 0)
+			failed = errno;
 	}
-	// pwrite does not move the file offset: leave it after the last line.
-	if (!err && !err2 && seekable && lseek(fd, base + off_t(d.size() * line), SEEK_SET) < 0)
-		err = errno;
-	if (err || err2)
-		throw sys_error("can't write dump", err ? err : err2);
+	if (failed)
+		throw sys_error("can't write dump", failed);
 }
 
 std::string spaced_hex(std::string_view bytes)
@@ -169,10 +212,6 @@ void write_jsonl(const CanonDump &d, FILE *out, const BtfRenderer *btf)
 	fmt::memory_buffer buf;
 	std::string head = header_line(h);
 	buf.append(head.data(), head.data() + head.size());
-	if (!btf && !h.percpu) {
-		write_plain_lines(d, buf, out);
-		return;
-	}
 	for (size_t i = 0; i < d.size(); i++) {
 		d.prefetch(i + CanonDump::kPrefetchAhead);
 		std::string_view v = d.value(i);
@@ -244,8 +283,14 @@ void write_table(const CanonDump &d, FILE *out, const BtfRenderer *btf)
 	flush_if_big(buf, out, true);
 }
 
-void write_dump(const CanonDump &dump, DumpFormat format, FILE *out, const BtfRenderer *btf)
+void write_dump(CanonDump &dump, DumpFormat format, FILE *out, const BtfRenderer *btf)
 {
+	if (format == DumpFormat::Jsonl && !btf && !dump.header().percpu) {
+		write_plain_lines(dump, out); // computes a pending digest itself
+		return;
+	}
+	if (!dump.has_digest())
+		dump.compute_digest();
 	switch (format) {
 	case DumpFormat::Jsonl: write_jsonl(dump, out, btf); return;
 	case DumpFormat::Table: write_table(dump, out, btf); return;

@@ -26,10 +26,12 @@ namespace tmi {
 enum class DumpFormat { Jsonl, Table };
 std::optional<DumpFormat> dump_format_from_name(std::string_view name);
 
-// `btf` may be null (no typed fields).
+// `btf` may be null (no typed fields). write_jsonl and write_table need the
+// digest (has_digest()); write_dump computes a pending one, for plain JSON
+// lines to a regular file while it writes (the header goes in last).
 void write_jsonl(const CanonDump &dump, FILE *out, const BtfRenderer *btf);
 void write_table(const CanonDump &dump, FILE *out, const BtfRenderer *btf);
-void write_dump(const CanonDump &dump, DumpFormat format, FILE *out, const BtfRenderer *btf);
+void write_dump(CanonDump &dump, DumpFormat format, FILE *out, const BtfRenderer *btf);
 
 // Entry i's `formatted` object as compact JSON text (as written in a dump).
 std::string formatted_entry(const CanonDump &dump, size_t i, const BtfRenderer &btf);

@@ -33,9 +33,9 @@ public:
 		OpenMap map = open_one_map(o_.map.selector("dump"));
 		std::optional<BtfRenderer> btf;
 		CanonDump dump = read_consistent(map, btf);
-		const std::string &sha = dump.header().sha256;
 
 		if (o_.expect_given) {
+			const std::string &sha = dump.header().sha256;
 			if (sha == expect)
 				return kExitOk;
 			fmt::print(stderr, "digest mismatch: map {} has {}, expected {}\n", map.info.id,
@@ -49,7 +49,10 @@ public:
 private:
 	CanonDump read_consistent(const OpenMap &map, std::optional<BtfRenderer> &btf) const
 	{
-		CanonDump dump = canonical_dump_of(map, &btf);
+		// Writing a dump may compute the digest alongside the lines
+		// (write_dump); everything else needs it now.
+		bool digest_now = o_.consistent || o_.expect_given || o_.digest_only;
+		CanonDump dump = canonical_dump_of(map, &btf, digest_now);
 		if (o_.consistent == 0)
 			return dump;
 		for (int pass = 2; pass <= o_.consistent; pass++) {
@@ -63,7 +66,7 @@ private:
 			    kExitUnstable);
 	}
 
-	void write_output(const CanonDump &dump, const BtfRenderer *btf) const
+	void write_output(CanonDump &dump, const BtfRenderer *btf) const
 	{
 		// Regular files: written whole to a temporary, then renamed (a
 		// reader never sees a partial dump); every write checked.

@@ -6,11 +6,15 @@
 // restart returns twice are kept once (dedup happens in canonicalisation).
 // Per-CPU values come back as value_size bytes per possible CPU, in CPU order,
 // with the kernel's 8-byte rounding removed.
+// With a RangeSink, the kernel's batch copies run on a reader thread and the
+// caller's thread is handed each new range of entries as it lands, so work
+// on the entries (ordering, padding) overlaps the copies.
 // Contract: borrows `fd` (never closes it); throws tmi::Error naming the map
 // type for maps that cannot be iterated.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -37,8 +41,24 @@ struct MapContents {
 	}
 };
 
+// Entries [from, to) of a read in progress: key_size (value_bytes) bytes
+// each at keys (values) + i * size. The pointers are valid during the call
+// only; the entries are the caller's to modify (they are never written again).
+struct ReadRange {
+	char *keys;
+	char *values;
+	size_t from, to;
+	uint32_t key_size, value_bytes;
+
+	char *key(size_t i) const { return keys + i * key_size; }
+	char *value(size_t i) const { return values + i * value_bytes; }
+};
+// Called on the caller's thread, ranges in order, each entry exactly once,
+// before read_map returns.
+using RangeSink = std::function<void(const ReadRange &)>;
+
 // Throws tmi::Error (exit 2) when the type cannot be iterated.
 void check_iterable(const MapInfo &info);
-MapContents read_map(int fd, const MapInfo &info);
+MapContents read_map(int fd, const MapInfo &info, const RangeSink &sink = {});
 
 } // namespace tmi
