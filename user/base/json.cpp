@@ -17,4 +17,6 @@ std::optional<ojson> parse_json(std::string_view text)
 	}
 }
 
+bool is_json(std::string_view text) { return ojson::accept(text); }
+
 } // namespace tmi

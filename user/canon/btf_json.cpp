@@ -10,7 +10,6 @@ namespace tmi {
 
 namespace {
 
-using ojson = nlohmann::ordered_json;
 constexpr int kMaxDepth = 32;
 
 const struct btf_type *skip_mods(const struct btf *b, uint32_t &id, bool typedefs)
@@ -240,7 +239,7 @@ private:
 
 } // namespace
 
-nlohmann::ordered_json btf_to_json(const struct btf *btf, uint32_t type_id, std::string_view bytes)
+ojson btf_to_json(const struct btf *btf, uint32_t type_id, std::string_view bytes)
 {
 	return Renderer(btf).value(type_id, reinterpret_cast<const unsigned char *>(bytes.data()),
 				   bytes.size(), 0);

@@ -13,12 +13,12 @@
 #include <cstdint>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
+#include "base/json.hpp"
 
 struct btf;
 
 namespace tmi {
 
-nlohmann::ordered_json btf_to_json(const struct btf *btf, uint32_t type_id, std::string_view bytes);
+ojson btf_to_json(const struct btf *btf, uint32_t type_id, std::string_view bytes);
 
 } // namespace tmi

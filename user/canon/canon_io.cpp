@@ -10,18 +10,17 @@
 #include <atomic>
 #include <iterator>
 #include <limits>
-#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "base/error.hpp"
 #include "base/hex.hpp"
+#include "base/json.hpp"
 #include "canon/btf_json.hpp"
 
 namespace tmi {
 
 namespace {
 
-using ojson = nlohmann::ordered_json;
 
 // ---- writers ----------------------------------------------------------
 
@@ -33,14 +32,9 @@ void append_hex(fmt::memory_buffer &buf, std::string_view bytes)
 	put_hex(buf.data() + old, bytes);
 }
 
-std::string json_text(const ojson &j)
-{
-	return j.dump(-1, ' ', false, ojson::error_handler_t::replace);
-}
-
 void append_json_string(fmt::memory_buffer &buf, const std::string &s)
 {
-	std::string j = json_text(ojson(s));
+	std::string j = json_line(ojson(s));
 	buf.append(j.data(), j.data() + j.size());
 }
 
@@ -203,7 +197,7 @@ std::string formatted_entry(const CanonDump &d, size_t i, const BtfRenderer &btf
 								     d.cpu_value(i, c))}});
 		f["values"] = std::move(values);
 	}
-	return json_text(f);
+	return json_line(f);
 }
 
 void write_jsonl(const CanonDump &d, FILE *out, const BtfRenderer *btf)
@@ -358,12 +352,10 @@ public:
 			in_.fail_line("a byte-order mark (BOM): the format has none");
 		if (!line.empty() && line.back() == '\r')
 			in_.fail_line("CRLF line end: the format uses \\n only");
-		ojson h;
-		try {
-			h = ojson::parse(line);
-		} catch (const ojson::exception &) {
+		std::optional<ojson> parsed = parse_json(line);
+		if (!parsed)
 			in_.fail_line("header is not JSON");
-		}
+		const ojson &h = *parsed;
 		if (!h.is_object())
 			in_.fail_line("header is not a JSON object");
 		check_fields(h);
@@ -550,13 +542,10 @@ private:
 	void json_string(const char *name)
 	{
 		std::string_view r = raw_string(name);
-		ojson j;
-		try {
-			j = ojson::parse(r);
-		} catch (const ojson::exception &) {
+		std::optional<ojson> j = parse_json(r);
+		if (!j)
 			field(name, "not a valid JSON string");
-		}
-		if (json_text(j) != r)
+		if (json_line(*j) != r)
 			field(name, "not in canonical JSON form (escapes)");
 	}
 
@@ -605,7 +594,7 @@ private:
 		std::string_view f = s_.substr(pos_, s_.size() - 1 - pos_);
 		if (has_space_outside_strings(f))
 			field("formatted", "spaces outside strings: the format has none");
-		if (!ojson::accept(f))
+		if (!is_json(f))
 			field("formatted", "not valid JSON");
 		pos_ = s_.size() - 1;
 		return f;
