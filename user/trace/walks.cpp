@@ -1,15 +1,17 @@
 // walks.cpp: see walks.hpp.
 #include "trace/walks.hpp"
 
+#include "trace/key_set.hpp"
+
 namespace tmi {
 
 struct WalkTracker::Open {
 	Walk walk;
 	Sha256 order_hash;
-	std::unordered_set<Bytes> seen;
+	KeySet seen;
 	// Keys returned by the walks this one resumed (a chain of Resumed
 	// starts): a later jump back to one of them is a resume too.
-	std::unordered_set<Bytes> earlier;
+	KeySet earlier;
 	Bytes last_key;
 	bool have_last = false;
 	bool last_was_duplicate = false;
@@ -100,11 +102,11 @@ void WalkTracker::on_get_next_key(const CallEvent &ev, std::optional<uint64_t> s
 			       (o->have_last && ev.cursor && *ev.cursor == o->last_key));
 	if (!continues) {
 		WalkStart how = WalkStart::UnknownKey;
-		std::unordered_set<Bytes> earlier;
+		KeySet earlier;
 		if (ev.walk_start()) {
 			how = WalkStart::Null;
 		} else if (o && ev.cursor &&
-			   (o->seen.count(*ev.cursor) || o->earlier.count(*ev.cursor))) {
+			   (o->seen.contains(*ev.cursor) || o->earlier.contains(*ev.cursor))) {
 			how = WalkStart::Resumed;
 			earlier = std::move(o->earlier);
 			earlier.merge(o->seen);
@@ -134,7 +136,7 @@ void WalkTracker::on_get_next_key(const CallEvent &ev, std::optional<uint64_t> s
 		return;
 	}
 	const Bytes &k = *ev.next_key;
-	bool duplicate = !o->seen.insert(k).second;
+	bool duplicate = !o->seen.insert(k);
 	if (duplicate) {
 		w.duplicates++;
 		if (!o->last_was_duplicate)
