@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <linux/capability.h>
+#include <malloc.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
@@ -73,5 +74,7 @@ bool tracepoint_exists(const std::string &category, const std::string &name)
 {
 	return exists(fmt::format("{}/events/{}/{}", kTracefs, category, name));
 }
+
+void return_freed_memory() { mallopt(M_MMAP_THRESHOLD, 256 * 1024); }
 
 } // namespace tmi

@@ -19,5 +19,10 @@ void require_tracing_privileges();
 std::string ensure_tracefs();
 void ensure_bpffs();
 bool tracepoint_exists(const std::string &category, const std::string &name);
+// Blocks of 256 KiB and more are always mmapped, so memory a walk of a big
+// map held goes back to the system when the walk ends. glibc's default
+// raises that threshold after the first such free, and the heap then keeps
+// the high-water mark: a daemon tracing many walks would grow in steps.
+void return_freed_memory();
 
 } // namespace tmi

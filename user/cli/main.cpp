@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "base/error.hpp"
+#include "base/host.hpp"
 #include "base/version.hpp"
 #include "cli/cli.hpp"
 
@@ -48,6 +49,7 @@ void report(const char *what, bool json)
 int main(int argc, char **argv)
 {
 	bool json = false;
+	tmi::return_freed_memory();
 	try {
 		tmi::ParsedCommandLine cl = tmi::parse_command_line(argc, argv);
 		if (!cl.command)
