@@ -163,8 +163,8 @@ demo: all
 FUZZ_CXX   ?= clang++
 FUZZ_TIME  ?= 60
 FUZZ_FLAGS := -std=c++20 -g -O1 -fsanitize=fuzzer,address -Ibpf -Iuser
-FUZZ_LIB   := base/hex base/sha256 base/input_file canon/canon canon/canon_io \
-              canon/btf_render canon/btf_json maps/maps maps/map_reader trace/events
+FUZZ_LIB   := base/hex base/sha256 base/input_file base/json canon/canon canon/canon_io \
+              canon/btf_render canon/btf_json maps/maps maps/map_reader maps/key_iterator trace/events
 FUZZ_OBJS  := $(patsubst %,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB))
 FUZZ_NAMES := $(patsubst fuzz/fuzz_%.cpp,%,$(wildcard fuzz/fuzz_*.cpp))
 FUZZ_BINS  := $(patsubst %,$(BUILD)/fuzz/bin/fuzz_%,$(FUZZ_NAMES))
