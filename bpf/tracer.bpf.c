@@ -33,6 +33,8 @@ const volatile bool exact_cursor = false; /* always copy the cursor (see TMI_F_C
 /* Per-thread state in task storage (5.12+) or in inflight_tid; chosen by
  * userspace before load, the other map is not created. */
 const volatile bool use_task_storage = true;
+/* Aggregate mode (bpf/agg.bpf.h): no event per call. */
+const volatile bool aggregate = false;
 
 struct inflight {
 	struct tmi_event ev;
@@ -242,6 +244,8 @@ static __always_inline long read_key(__u8 *dst, __u32 len, __u64 src, bool kerne
 	return err;
 }
 
+#include "agg.bpf.h"
+
 static __always_inline bool traced_cmd(__u64 cmd)
 {
 	return cmd == TMI_CMD_GET_NEXT_KEY || cmd == TMI_CMD_LOOKUP_BATCH ||
@@ -266,6 +270,8 @@ static __always_inline int on_enter(const struct tmi_call *c)
 		return 0;
 	if (is_tracer(tgid))
 		return 0;
+	if (aggregate)
+		return agg_enter(c, map, map_id, tgid, tid);
 
 	st = slot_get(tid, true);
 	if (!st) {
@@ -327,9 +333,8 @@ static __always_inline int on_enter(const struct tmi_call *c)
 	return 0;
 }
 
-/* cmd: what returned (the op hooks tell a batch's nested get_next_key
- * return from the batch's own); 0 = whatever is in flight (syscall hooks). */
-static __always_inline int on_exit(__u16 cmd, long ret)
+/* The event path's return: one ring-buffer record per call. */
+static __always_inline int ev_exit(__u16 cmd, long ret)
 {
 	__u64 now = bpf_ktime_get_ns(), flags = BPF_RB_NO_WAKEUP;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -390,6 +395,15 @@ static __always_inline int on_exit(__u16 cmd, long ret)
 		count_lost(st->ev.map_id);
 	slot_done(tid);
 	return 0;
+}
+
+/* cmd: what returned (the op hooks tell a batch's nested get_next_key
+ * return from the batch's own); 0 = whatever is in flight (syscall hooks). */
+static __always_inline int on_exit(__u16 cmd, long ret)
+{
+	if (aggregate)
+		return agg_exit(cmd, ret);
+	return ev_exit(cmd, ret);
 }
 
 #include "hooks/syscall_tp.bpf.h"
