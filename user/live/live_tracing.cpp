@@ -47,6 +47,7 @@ LiveTracing::LiveTracing(const LiveConfig &cfg, std::function<void(std::string_v
 	: cfg_(cfg), selected_(select_maps(cfg))
 {
 	engine_ = std::make_unique<LiveEngine>(probe_map, warn);
+	engine_->set_order_known(cfg.walk_events);
 	TraceConfig tc;
 	tc.hook = cfg.hook;
 	tc.pid = cfg.pid;
@@ -55,9 +56,12 @@ LiveTracing::LiveTracing(const LiveConfig &cfg, std::function<void(std::string_v
 		tc.map_ids.push_back(id);
 		engine_->adopt(l);
 	}
-	// No order recording: serve and top need counts, not key orders
-	// (duplicates and restarts are still detected).
-	session_ = std::make_unique<TraceSession>(tc, OrderMode::None, *engine_, selected_);
+	// No order recording: serve and top need counts, not key orders. By
+	// default the kernel counts (no event per call; restarts and duplicates
+	// unknown); with walk_events every call is sent and they are detected.
+	SessionConfig sc{.order = OrderMode::None, .ringbuf_bytes = cfg.ringbuf_bytes,
+			 .aggregate = !cfg.walk_events};
+	session_ = std::make_unique<TraceSession>(tc, sc, *engine_, selected_);
 	refresher_ = std::make_unique<Refresher>(
 		*engine_,
 		std::chrono::milliseconds(int64_t(cfg.digest_interval * 1000)), warn);
