@@ -296,7 +296,7 @@ static __always_inline __u64 agg_batch_walk(struct agg_thread *st, struct agg_wa
 
 static __always_inline int agg_exit(__u16 cmd, long ret)
 {
-	__u64 now = bpf_ktime_get_ns(), pid_tgid = bpf_get_current_pid_tgid(), lat, started, b;
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), now, lat, started, b;
 	__u32 tid = (__u32)pid_tgid;
 	struct agg_thread *st = agg_state(tid, false);
 	struct tmi_agg_map *m;
@@ -304,6 +304,7 @@ static __always_inline int agg_exit(__u16 cmd, long ret)
 
 	if (!st || !st->active || (cmd && st->cmd != cmd))
 		return 0;
+	now = bpf_ktime_get_ns();
 	st->active = 0;
 	if (ret != 0 && ret != -ENOENT) {
 		count_failed(st->map_id, ret);

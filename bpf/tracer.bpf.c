@@ -260,6 +260,7 @@ static __always_inline int on_enter(const struct tmi_call *c)
 	__u32 map_id, key_size, key_len;
 	struct inflight *st;
 	__u16 flags = 0;
+	bool same_map;
 
 	if (targ_tgid && tgid != targ_tgid)
 		return 0;
@@ -285,7 +286,10 @@ static __always_inline int on_enter(const struct tmi_call *c)
 	    c->cmd == TMI_CMD_GET_NEXT_KEY)
 		return 0;
 
-	key_size = BPF_CORE_READ(map, key_size);
+	/* A map's key size and type never change (nor are ids reused): read
+	 * once per run of calls on one map, not per call (two probe reads). */
+	same_map = st->ev.tid && st->ev.map_id == map_id;
+	key_size = same_map ? st->ev.key_size : BPF_CORE_READ(map, key_size);
 	key_len = key_size > TMI_MAX_KEY ? TMI_MAX_KEY : key_size;
 	if (key_size > TMI_MAX_KEY)
 		flags |= TMI_F_KEY_TRUNCATED;
@@ -302,8 +306,9 @@ static __always_inline int on_enter(const struct tmi_call *c)
 		bpf_probe_read_kernel_str(st->ev.map_name, sizeof(st->ev.map_name),
 					  &map->name);
 	}
+	if (!same_map)
+		st->ev.map_type = BPF_CORE_READ(map, map_type);
 	st->ev.map_id = map_id;
-	st->ev.map_type = BPF_CORE_READ(map, map_type);
 	st->ev.key_size = key_size;
 	st->ev.key_len = key_len;
 	st->ev.cmd = c->cmd;
