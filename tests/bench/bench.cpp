@@ -186,12 +186,19 @@ double walk_under_tracer(int fd, uint32_t id, const std::string &tool, const std
 // Each --order mode against the same floor, interleaved in every round
 // (`build/bench TOOL orders`): units = added ns / the floor's added ns.
 // Goals (issue 13): none <= 2.0 (1.5), fingerprint and full <= 3.0 (2.5).
+// TMI_BENCH_BASELINE=OTHER_TOOL adds OTHER_TOOL's none and fingerprint rows
+// to the same rounds (e.g. the main branch's build, to compare changes).
 void bench_trace_orders(int fd, uint32_t id, const std::string &tool)
 {
-	const std::vector<std::string> orders{"none", "fingerprint", "full"};
+	std::vector<std::pair<std::string, std::string>> runs; // (tool, order)
+	for (const char *o : {"none", "fingerprint", "full"})
+		runs.emplace_back(tool, o);
+	if (const char *other = getenv("TMI_BENCH_BASELINE"))
+		for (const char *o : {"none", "fingerprint"})
+			runs.emplace_back(other, o);
 	std::vector<double> base, floor;
-	std::map<std::string, std::vector<double>> traced;
-	std::map<std::string, uint64_t> reported, lost;
+	std::map<std::pair<std::string, std::string>, std::vector<double>> traced;
+	std::map<std::pair<std::string, std::string>, uint64_t> reported, lost;
 	uint64_t calls = 0;
 	untraced_walk(fd);
 	for (int i = 0; i < kRounds; i++) {
@@ -201,17 +208,19 @@ void bench_trace_orders(int fd, uint32_t id, const std::string &tool)
 			throw std::runtime_error("can't load the floor programs");
 		floor.push_back(seconds_of([&] { untraced_walk(fd); }));
 		bench_floor_bpf__destroy(fl);
-		for (auto &o : orders)
-			traced[o].push_back(walk_under_tracer(fd, id, tool, o, &reported[o], &lost[o]));
+		for (auto &r : runs)
+			traced[r].push_back(
+				walk_under_tracer(fd, id, r.first, r.second, &reported[r], &lost[r]));
 	}
 	double per_call = 1e9 / double(calls), b = best(base), f = best(floor);
 	fmt::print("orders: untraced {:.0f} ns/call, floor +{:.0f} ns/call\n", b * per_call,
 		   (f - b) * per_call);
-	for (auto &o : orders) {
-		double t = best(traced[o]);
-		fmt::print("orders: --order {:<11} +{:.0f} ns/call = {:.2f} floor units; calls "
-			   "reported {} of {}, lost {}\n", o, (t - b) * per_call, (t - b) / (f - b),
-			   reported[o], calls * kRounds, lost[o]);
+	for (auto &r : runs) {
+		double t = best(traced[r]);
+		fmt::print("orders: {}--order {:<11} +{:.0f} ns/call = {:.2f} floor units; calls "
+			   "reported {} of {}, lost {}\n", r.first == tool ? "" : r.first + " ",
+			   r.second, (t - b) * per_call, (t - b) / (f - b), reported[r],
+			   calls * kRounds, lost[r]);
 	}
 }
 
