@@ -267,6 +267,13 @@ static __always_inline int on_enter(const struct tmi_call *c)
 	if (!map)
 		return 0;
 	map_id = BPF_CORE_READ(map, id);
+	/* In-kernel counting with task storage checks the map-id filter
+	 * itself, against a per-thread cache of the last selected map. */
+	if (aggregate && use_task_storage && !all_maps) {
+		if (is_tracer(tgid))
+			return 0;
+		return agg_enter(c, map, map_id, tgid, tid);
+	}
 	if (!all_maps && !bpf_map_lookup_elem(&target_maps, &map_id))
 		return 0;
 	if (is_tracer(tgid))

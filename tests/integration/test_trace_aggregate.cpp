@@ -9,11 +9,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "common/helpers.hpp"
 #include "common/root.hpp"
+#include "trace/tracer.hpp"
 
 using namespace tmi;
 using namespace tmi::testing;
@@ -112,13 +114,19 @@ TEST(TraceAggregate, SingleThreadCountsEveryCallAndWalk)
 	TMI_REQUIRE_ROOT();
 	const uint64_t n = 300;
 	UniqueFd map = filled_hash(4, 8, 512, n);
+	UniqueFd other = filled_hash(4, 8, 64, 10); // not selected: never counted
 	uint32_t id = map_id(map.get());
 	NoneRun run(id);
 	ASSERT_TRUE(run.started()) << run.err();
 	uint64_t calls = 0;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		calls += walk_keys(map.get(), 4).size() + 1; // + the final ENOENT
-	auto s = total_of(run.stop(), id);
+		walk_keys(other.get(), 4);                   // interleaved with the selected map's walks
+	}
+	auto lines = run.stop();
+	for (auto &j : lines)
+		EXPECT_NE(j["map_id"], map_id(other.get())) << j.dump();
+	auto s = total_of(lines, id);
 	ASSERT_FALSE(s.is_null());
 	EXPECT_EQ(s["calls"], calls);
 	EXPECT_EQ(s["get_next_key_calls"], calls);
@@ -318,4 +326,44 @@ TEST(TraceAggregate, IntervalsAddUpToTheTotals)
 	EXPECT_EQ(icalls, calls);
 	EXPECT_EQ(iwalks, 3u);
 	EXPECT_EQ(ihist, calls);
+}
+
+// The per-thread state of kernels without task storage (a tid-keyed LRU
+// map) counts the same walks, on every hook that loads here.
+TEST(TraceAggregate, TidMapStateCountsTheSameWalks)
+{
+	TMI_REQUIRE_ROOT();
+	const uint64_t n = 200;
+	UniqueFd map = filled_hash(4, 8, 512, n);
+	uint32_t id = map_id(map.get());
+	for (bool tid_state : {true, false})
+		for (HookKind h : {HookKind::Tracepoint, HookKind::RawTracepoint, HookKind::Fentry,
+				   HookKind::Kprobe}) {
+			TraceConfig cfg;
+			cfg.hook = h;
+			cfg.map_ids = {id};
+			cfg.aggregate = true;
+			cfg.tid_hash_state = tid_state;
+			std::unique_ptr<Tracer> t;
+			try {
+				t = Tracer::start(cfg, [](const void *, size_t) {});
+			} catch (const std::exception &) {
+				ASSERT_TRUE(h == HookKind::Fentry || h == HookKind::Kprobe)
+					<< hook_kind_name(h) << " must load on every kernel tested";
+				continue;
+			}
+			int fd = map.get();
+			pid_t p = fork_child([&] { walk_keys(fd, 4); walk_keys(fd, 4); });
+			wait_ok(p);
+			t->stop();
+			AggMap a = t->aggregates()[id];
+			std::string what = fmt::format("{} tid_state={}", t->hook_name(), tid_state);
+			EXPECT_EQ(a.get_next_key_calls, 2 * (n + 1)) << what;
+			EXPECT_EQ(a.walks_started, 2u) << what;
+			EXPECT_EQ(a.walks_complete, 2u) << what;
+			EXPECT_EQ(a.walks_other_start, 0u) << what;
+			ASSERT_EQ(a.callers.size(), 1u) << what;
+			EXPECT_EQ(a.callers[uint32_t(p)].calls, 2 * (n + 1)) << what;
+			EXPECT_EQ(a.callers[uint32_t(p)].walks, 2u) << what;
+		}
 }
