@@ -62,13 +62,15 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC); /* ~8 KiB per CPU per map walked */
-	__uint(max_entries, 1024); /* at least the selection, set by userspace */
+	__uint(max_entries, 1024); /* at least the selection, set by userspace; gone
+				    * maps' entries are deleted by userspace once read */
 	__type(key, __u32);        /* map id */
 	__type(value, struct tmi_agg_map);
 } agg_maps SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* memory for the callers seen only */
 	__uint(max_entries, 8192);
 	__type(key, struct tmi_agg_caller_key);
 	__type(value, struct tmi_agg_caller);

@@ -15,6 +15,7 @@
 
 #include "common/helpers.hpp"
 #include "common/root.hpp"
+#include "trace/trace_session.hpp"
 #include "trace/tracer.hpp"
 
 using namespace tmi;
@@ -366,4 +367,60 @@ TEST(TraceAggregate, TidMapStateCountsTheSameWalks)
 			EXPECT_EQ(a.callers[uint32_t(p)].calls, 2 * (n + 1)) << what;
 			EXPECT_EQ(a.callers[uint32_t(p)].walks, 2u) << what;
 		}
+}
+
+namespace {
+
+// Keeps the summaries a session writes.
+struct Collect final : TraceOutput {
+	std::map<std::pair<std::string, uint32_t>, MapStats> last; // (scope, map id)
+	std::vector<std::string> warnings;
+	void walk(const Walk &, const MapLabel &) override { ADD_FAILURE() << "a walk record"; }
+	void summaries_begin(const SummaryBlock &) override {}
+	void summary(const MapStats &s, const MapLabel &, std::string_view scope) override
+	{
+		last[{std::string(scope), s.map_id}] = s;
+	}
+	void warning(std::string_view m) override { warnings.emplace_back(m); }
+};
+
+} // namespace
+
+// The kernel's per-map table is bounded: maps that are gone are deleted
+// from it once read, so a run over more maps than it holds counts them all.
+TEST(TraceAggregate, GoneMapsMakeRoomForNewOnes)
+{
+	TMI_REQUIRE_ROOT();
+	const uint64_t n = 20;
+	std::vector<UniqueFd> maps;
+	TraceConfig cfg;
+	cfg.aggregate = true;
+	cfg.agg_max_maps = 4;
+	std::map<uint32_t, MapLabel> labels;
+	for (int i = 0; i < 10; i++) {
+		maps.push_back(filled_hash(4, 8, 64, n));
+		uint32_t id = map_id(maps.back().get());
+		cfg.map_ids.push_back(id);
+		labels[id] = {id, "tmi_test", BPF_MAP_TYPE_HASH};
+	}
+	Collect out;
+	TraceSession session(cfg, SessionConfig{.order = OrderMode::None, .aggregate = true}, out,
+			     labels);
+	for (auto &m : maps) {
+		int fd = m.get();
+		pid_t p = fork_child([&] { walk_keys(fd, 4); });
+		wait_ok(p);
+		m.reset(); // gone
+		session.print_interval(); // a reading
+	}
+	session.finish();
+	for (uint32_t id : cfg.map_ids) {
+		const MapStats &s = out.last[{"total", id}];
+		EXPECT_EQ(s.calls, n + 1) << id;
+		EXPECT_EQ(s.walks, 1u) << id;
+		EXPECT_EQ(s.complete_walks, 1u) << id;
+		EXPECT_EQ(s.lost_events, 0u) << id;
+	}
+	for (auto &w : out.warnings)
+		ADD_FAILURE() << w;
 }

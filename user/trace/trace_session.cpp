@@ -221,8 +221,34 @@ void TraceSession::read_aggregates()
 		add_aggregate(total_.of(id), d, a.latency_max_ns);
 		add_aggregate(interval_.of(id), d, a.latency_max_ns);
 	}
-	received_ = calls;
+	received_ += calls - agg_prev_calls_;
+	agg_prev_calls_ = calls;
 	agg_prev_ = std::move(cur);
+	forget_gone_maps();
+}
+
+// The kernel's per-map table is bounded: once it is half full, the maps
+// that are gone (ids are never reused: nothing more comes for them) are
+// deleted after this last reading, so a long run over churning maps keeps
+// counting new ones.
+void TraceSession::forget_gone_maps()
+{
+	if (agg_prev_.size() * 2 < tracer_->aggregate_capacity())
+		return;
+	std::vector<uint32_t> ids = all_map_ids();
+	std::set<uint32_t> live(ids.begin(), ids.end());
+	for (auto it = agg_prev_.begin(); it != agg_prev_.end();) {
+		if (live.count(it->first)) {
+			++it;
+			continue;
+		}
+		// Its open walks can't go on: they end now, incomplete.
+		add_open_walks(total_.of(it->first), it->second);
+		add_open_walks(interval_.of(it->first), it->second);
+		agg_prev_calls_ -= it->second.calls();
+		tracer_->forget_aggregates(it->first);
+		it = agg_prev_.erase(it);
+	}
 }
 
 void TraceSession::warn_callers_overflow()

@@ -85,6 +85,7 @@ private:
 	// the interval and total stats.
 	void read_aggregates();
 	void warn_callers_overflow();
+	void forget_gone_maps();
 	void warn_lost(const KernelCounters &k, const std::map<uint32_t, uint64_t> &lost);
 
 	TraceOutput &out_;
@@ -104,6 +105,7 @@ private:
 	KernelCounters window_counters_;
 	bool told_starved_ = false;
 	std::map<uint32_t, AggMap> agg_prev_; // aggregate mode: the last reading
+	uint64_t agg_prev_calls_ = 0;         // calls in agg_prev_
 	std::chrono::steady_clock::time_point agg_read_at_;
 	bool finished_ = false;
 };

@@ -338,7 +338,8 @@ Attempt Tracer::Impl::try_hook(HookKind h, const TraceConfig &cfg)
 	uint64_t ring = cfg.aggregate ? uint64_t(sysconf(_SC_PAGESIZE)) : cfg.ringbuf_bytes;
 	if (int err = bpf_map__set_max_entries(skel->maps.events, ring))
 		throw sys_error("can't size the ring buffer", err);
-	bpf_map__set_max_entries(skel->maps.agg_maps, std::max<uint32_t>(1024, n));
+	bpf_map__set_max_entries(skel->maps.agg_maps,
+				 cfg.agg_max_maps ? cfg.agg_max_maps : std::max<uint32_t>(1024, n));
 	bpf_map__set_max_entries(skel->maps.agg_pids, std::max<size_t>(1, cfg.agg_pids.size()));
 	bpf_map__set_max_entries(skel->maps.target_maps, n);
 	bpf_map__set_max_entries(skel->maps.lost_by_map, std::max<uint32_t>(4096, n));
@@ -618,6 +619,21 @@ std::map<uint32_t, AggMap> Tracer::aggregates()
 		}
 	}
 	return out;
+}
+
+size_t Tracer::aggregate_capacity() const
+{
+	return bpf_map__max_entries(impl_->skel->maps.agg_maps);
+}
+
+void Tracer::forget_aggregates(uint32_t map_id)
+{
+	int cfd = bpf_map__fd(impl_->skel->maps.agg_callers);
+	for (auto &k : keys_of<tmi_agg_caller_key>(cfd, "aggregate callers"))
+		if (k.map_id == map_id)
+			bpf_map_delete_elem(cfd, &k);
+	bpf_map_delete_elem(bpf_map__fd(impl_->skel->maps.agg_maps), &map_id);
+	impl_->widened.erase(map_id);
 }
 
 bool Tracer::aggregate() const { return impl_->aggregate; }

@@ -60,6 +60,9 @@ struct TraceConfig {
 	// pids and a comm, filtered in the kernel. Empty = no filter.
 	std::vector<uint32_t> agg_pids;
 	std::string agg_comm;
+	// Aggregate mode: maps the kernel's table holds (0: 1024 or the
+	// selection's size, whichever is more); smaller for tests.
+	uint32_t agg_max_maps = 0;
 };
 
 // One map's cumulative aggregates since the tracer started (aggregate
@@ -116,6 +119,11 @@ public:
 	// called at least every few minutes under heavy load: the kernel's
 	// per-CPU bucket counts are 32-bit and widened here by differences.
 	std::map<uint32_t, AggMap> aggregates();
+	// Aggregate mode: how many maps the kernel's table holds, and its size.
+	size_t aggregate_capacity() const;
+	// Deletes a map's totals and callers from the kernel's tables (a map
+	// that is gone: its id is never reused, so nothing more comes).
+	void forget_aggregates(uint32_t map_id);
 	bool aggregate() const;
 	// The hook in use: "fentry", "kprobe", "tracepoint" or "raw_tp".
 	std::string_view hook_name() const;
