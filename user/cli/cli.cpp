@@ -84,7 +84,8 @@ void add_trace(CLI::App &app, TraceOptions &o)
 	app.add_flag("-j,--json", o.json, "JSON lines output (see README)");
 	app.add_option("-o,--output", o.output,
 		       "Write the records to FILE (created safely, in place when tracing ends)");
-	app.add_option("--order", o.order, "Walk order recording: none, fingerprint (sha256), full")
+	app.add_option("--order", o.order, "Walk order recording: none (counted in the kernel, summaries only), "
+		       "fingerprint (sha256), full")
 		->check(CLI::IsMember({"none", "fingerprint", "full"}))
 		->capture_default_str();
 	app.add_option("--ringbuf-size", o.ringbuf_bytes,
