@@ -45,6 +45,7 @@ struct inflight {
 	__u64 next_key_ptr; /* where get_next_key writes its key */
 	__u64 last_key_ptr; /* where the last successful get_next_key wrote */
 	__u32 last_map_id;
+	__u32 selected_map_id; /* the last map id found in target_maps (task storage) */
 	__u8 active;
 	__u8 kernel_keys;   /* cursor/next_key are kernel pointers (op hooks) */
 };
@@ -267,21 +268,31 @@ static __always_inline int on_enter(const struct tmi_call *c)
 	if (!map)
 		return 0;
 	map_id = BPF_CORE_READ(map, id);
-	/* In-kernel counting with task storage checks the map-id filter
-	 * itself, against a per-thread cache of the last selected map. */
-	if (aggregate && use_task_storage && !all_maps) {
+	if (use_task_storage && !all_maps) {
+		/* A thread's task storage outlives its calls: the map-id filter
+		 * is looked up once per thread and selected map (the selection
+		 * and a map's id never change), not per call. The bounded tid
+		 * map must not get slots for unselected calls: filter first. */
 		if (is_tracer(tgid))
 			return 0;
-		return agg_enter(c, map, map_id, tgid, tid);
+		if (aggregate)
+			return agg_enter(c, map, map_id, tgid, tid);
+		st = slot_get(tid, true);
+		if (!st || map_id != st->selected_map_id) {
+			if (!bpf_map_lookup_elem(&target_maps, &map_id))
+				return 0;
+			if (st)
+				st->selected_map_id = map_id;
+		}
+	} else {
+		if (!all_maps && !bpf_map_lookup_elem(&target_maps, &map_id))
+			return 0;
+		if (is_tracer(tgid))
+			return 0;
+		if (aggregate)
+			return agg_enter(c, map, map_id, tgid, tid);
+		st = slot_get(tid, true);
 	}
-	if (!all_maps && !bpf_map_lookup_elem(&target_maps, &map_id))
-		return 0;
-	if (is_tracer(tgid))
-		return 0;
-	if (aggregate)
-		return agg_enter(c, map, map_id, tgid, tid);
-
-	st = slot_get(tid, true);
 	if (!st) {
 		count(TMI_CNT_NO_SLOT);
 		count_lost(map_id);
