@@ -75,7 +75,7 @@ _trace_map_iter()
 	audit) opts="-h --help $map_opts --traced -j --json" ;;
 	demo) opts="-h --help -j --json --entries --hook --probe" ;;
 	serve) opts="-h --help --listen $map_opts -p --pid --hook --probe --digest-interval --ringbuf-size --walk-events" ;;
-	top) opts="-h --help $map_opts -p --pid -i --interval --sort -n --count --digest-interval" ;;
+	top) opts="-h --help $map_opts -p --pid --comm -i --interval --sort -n --count --digest-interval" ;;
 	esac
 
 	if [[ $cur == -* ]]; then

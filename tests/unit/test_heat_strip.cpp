@@ -1,11 +1,13 @@
 // The heat strip (`buckets --svg`) from made-up bucket arrays: column
 // grouping, the colour scale and its legend, and what the picture says
-// about an empty and a mostly-empty map. The SVG is parsed as XML.
+// about an empty and a mostly-empty map. The SVG is parsed as XML. And the
+// same strip in characters (heat_text.hpp).
 #include <gtest/gtest.h>
 
 #include <random>
 
 #include "analysis/heat_strip.hpp"
+#include "analysis/heat_text.hpp"
 #include "common/svg.hpp"
 
 using namespace tmi;
@@ -224,4 +226,67 @@ TEST(HeatStrip, TinySharesAreNotRoundedAway)
 	EXPECT_TRUE(header);
 	EXPECT_TRUE(marker);
 	EXPECT_TRUE(tooltip);
+}
+
+// The strip in characters (top's detail pane): the same columns and the
+// same measure, one shade per column, the run marked, the scale from the
+// shade table.
+TEST(HeatText, ShadesFollowTheOccupiedFraction)
+{
+	EXPECT_EQ(heat_shade(0), '.');
+	EXPECT_EQ(heat_shade(1e-6), ':'); // one key in a huge column is not empty
+	EXPECT_EQ(heat_shade(0.25), ':');
+	EXPECT_EQ(heat_shade(0.26), '+');
+	EXPECT_EQ(heat_shade(0.75), '*');
+	EXPECT_EQ(heat_shade(0.76), '#');
+	EXPECT_EQ(heat_shade(1), '#');
+	std::string scale = heat_shade_scale();
+	for (char c : {'.', ':', '+', '*', '#'})
+		EXPECT_NE(scale.find(std::string(1, c) + " "), std::string::npos) << scale;
+	EXPECT_LE(scale.size(), 80u);
+}
+
+TEST(HeatText, EmptyMapIsAllEmptyWithOneRunOfEveryBucket)
+{
+	auto lines = heat_strip_text(heat_summary(report_of(std::vector<uint32_t>(1024))));
+	ASSERT_EQ(lines.size(), 5u);
+	EXPECT_EQ(lines[0], "1024 buckets, 0 occupied (0%), max chain 0; 16 buckets per column");
+	EXPECT_EQ(lines[1], "0 |" + std::string(64, '.') + "| 1023");
+	EXPECT_EQ(lines[2], "   " + std::string(64, '^'));
+	EXPECT_EQ(lines[3], "^ longest empty run: 1024 buckets (0-1023): every bucket");
+	for (auto &l : lines)
+		EXPECT_LE(l.size(), 80u) << l;
+}
+
+TEST(HeatText, ColumnsAndRunMatchTheLayout)
+{
+	// 128 buckets in 64 columns of 2: bucket 0 and 1 full, bucket 5 alone,
+	// the rest empty except the last bucket: the run is 6..126.
+	std::vector<uint32_t> len(128);
+	len[0] = 2;
+	len[1] = 1;
+	len[5] = 1;
+	len[127] = 3;
+	auto s = heat_summary(report_of(len));
+	auto lines = heat_strip_text(s);
+	ASSERT_EQ(lines.size(), 5u);
+	EXPECT_EQ(lines[0], "128 buckets, 4 occupied (3.1%), max chain 3; 2 buckets per column");
+	std::string strip = "#.+" + std::string(60, '.') + "+";
+	EXPECT_EQ(lines[1], "0 |" + strip + "| 127");
+	// Columns 3..63 touch buckets 6..126 (column 2 holds 4 and 5: 5 is full).
+	EXPECT_EQ(lines[2], "   " + std::string(3, ' ') + std::string(61, '^'));
+	EXPECT_EQ(lines[3], "^ longest empty run: 121 buckets (6-126)");
+	EXPECT_EQ(lines[4], heat_shade_scale());
+	// The biggest map still fits 80 columns.
+	HeatSummary big = s;
+	big.n_buckets = 1u << 31;
+	EXPECT_LE(heat_strip_text(big)[1].size(), 80u);
+}
+
+TEST(HeatText, FullMapHasNoRun)
+{
+	auto lines = heat_strip_text(heat_summary(report_of(std::vector<uint32_t>(16, 1))));
+	ASSERT_EQ(lines.size(), 4u);
+	EXPECT_EQ(lines[1], "0 |" + std::string(16, '#') + "| 15");
+	EXPECT_EQ(lines[2], "longest empty run: none (no empty bucket)");
 }

@@ -61,3 +61,35 @@ TEST(HotSpots, SkipDistancesAndChainPositions)
 	EXPECT_EQ(h.by_skip.back().lo, 4u);  // 6 falls in [4, 7]
 	EXPECT_EQ(h.by_skip.back().calls, 2u);
 }
+
+// The recent list (live views): the slowest since the last take, with who
+// made them; taking it empties it and leaves the since-start list alone.
+TEST(HotSpots, RecentSlowestIsTakenPerInterval)
+{
+	HtabModel m{16, 0, HashVariant::Jhash2ForWords};
+	Bytes a = key_in_bucket(m, 3);
+	HotSpotTracker t(m, 2);
+	auto by = [&](uint64_t lat, uint32_t pid, const std::string &comm) {
+		CallEvent ev = call(std::nullopt, a, lat);
+		ev.pid = pid;
+		ev.comm = comm;
+		return ev;
+	};
+	t.on_call(by(100, 10, "one"));
+	t.on_call(by(300, 11, "two"));
+	t.on_call(by(200, 12, "three"));
+	auto recent = t.take_recent();
+	ASSERT_EQ(recent.size(), 2u);
+	EXPECT_EQ(recent[0].latency_ns, 300u);
+	EXPECT_EQ(recent[0].pid, 11u);
+	EXPECT_EQ(recent[0].comm, "two");
+	EXPECT_EQ(recent[0].skipped, 3u);
+	EXPECT_EQ(recent[1].comm, "three");
+	EXPECT_TRUE(t.take_recent().empty());
+	t.on_call(by(50, 13, "four"));
+	recent = t.take_recent();
+	ASSERT_EQ(recent.size(), 1u);
+	EXPECT_EQ(recent[0].comm, "four");
+	EXPECT_EQ(t.summary().slowest.size(), 2u);
+	EXPECT_EQ(t.summary().slowest[0].latency_ns, 300u);
+}

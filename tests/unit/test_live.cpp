@@ -227,3 +227,73 @@ TEST(TopTable, RowsRatesAndSorting)
 			       [](auto &l) { return l.find("callers") != std::string::npos; }),
 		  detail.end());
 }
+
+// The slowest calls: absent until a summary carries them (the aggregate
+// mode never does), then the slowest of the last kSlowWindow intervals.
+TEST(LiveEngine, SlowestCallsOverARecentWindow)
+{
+	std::set<uint32_t> existing{5};
+	LiveEngine e = engine_with(&existing);
+	MapStats plain;
+	plain.map_id = 5;
+	plain.add_call(call(5, Cmd::GetNextKey, 100, "a"));
+	e.summary(plain, MapLabel{5, "m5", 1}, "interval");
+	ASSERT_EQ(e.snapshot().size(), 1u);
+	EXPECT_FALSE(e.snapshot()[0].slowest); // not recorded
+
+	for (uint64_t round = 1; round <= kSlowWindow + 2; round++) {
+		MapStats s = plain;
+		// Round 1 holds the slowest call of all; it leaves the window.
+		s.recent_slowest = std::vector<SlowCall>{
+			{-1, 3, 3, 1, round == 1 ? 1'000'000 : 1000 + round, uint32_t(round), "w"}};
+		e.summary(s, MapLabel{5, "m5", 1}, "interval");
+	}
+	LiveMapState m = e.snapshot()[0];
+	ASSERT_TRUE(m.slowest);
+	ASSERT_EQ(m.slowest->size(), kSlowShown);
+	EXPECT_EQ((*m.slowest)[0].latency_ns, 1000 + kSlowWindow + 2);
+	EXPECT_EQ((*m.slowest)[0].pid, kSlowWindow + 2);
+	EXPECT_EQ((*m.slowest)[kSlowShown - 1].latency_ns, 1000 + kSlowWindow + 2 - (kSlowShown - 1));
+	EXPECT_DOUBLE_EQ(m.slowest_seconds, double(kSlowWindow)); // 1 s intervals
+}
+
+TEST(TopTable, HashDetailHasStripAndSlowestOrSaysWhyNot)
+{
+	LiveMapState m;
+	m.label = MapLabel{7, "h", 1}; // BPF_MAP_TYPE_HASH
+	m.last.seconds = 1;
+	auto has = [](const std::vector<std::string> &lines, const std::string &text) {
+		return std::any_of(lines.begin(), lines.end(),
+				   [&](auto &l) { return l.find(text) != std::string::npos; });
+	};
+	auto lines = top_hash_detail(m, 80);
+	EXPECT_TRUE(has(lines, "slowest calls: not recorded in aggregate mode"));
+	EXPECT_TRUE(has(lines, "buckets: not read yet"));
+
+	BucketReport r;
+	r.n_buckets = 64;
+	r.chain_len.assign(64, 0);
+	r.chain_len[10] = 1;
+	r.entries = 1;
+	r.empty_buckets = 63;
+	r.max_chain = 1;
+	r.empty_run_start = 11;
+	r.empty_run_len = 53;
+	m.facts.buckets = heat_summary(r);
+	m.slowest = std::vector<SlowCall>{{-1, 10, 10, 1, 2500, 42, "walker"}};
+	m.slowest_seconds = 10;
+	lines = top_hash_detail(m, 80);
+	EXPECT_TRUE(has(lines, "64 buckets, 1 occupied"));
+	EXPECT_TRUE(has(lines, "0 |" + std::string(10, '.') + "#"));
+	EXPECT_TRUE(has(lines, "longest empty run: 53 buckets (11-63)"));
+	EXPECT_TRUE(has(lines, "slowest calls in the last 10 s:"));
+	EXPECT_TRUE(has(lines, "2.5us      42 walker                 10  start -> bucket 10"));
+	for (auto &l : lines)
+		EXPECT_LE(l.size(), 80u) << l;
+	for (auto &l : top_hash_detail(m, 20))
+		EXPECT_LE(l.size(), 20u) << l;
+	EXPECT_TRUE(has(top_detail(m, 80), "slowest calls in the last 10 s:"));
+
+	m.label.type = 2; // BPF_MAP_TYPE_ARRAY: no buckets
+	EXPECT_TRUE(top_hash_detail(m, 80).empty());
+}

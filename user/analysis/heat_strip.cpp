@@ -63,18 +63,6 @@ std::string xml_escape(std::string_view s)
 	return out;
 }
 
-// One decimal, but never rounded to 0% or 100% when it is neither: a map
-// with 3 keys in 2^20 buckets is not "100.0%" empty.
-std::string percent(uint64_t part, uint64_t whole)
-{
-	if (part == 0 || whole == 0)
-		return "0%";
-	if (part == whole)
-		return "100%";
-	double v = 100.0 * double(part) / double(whole);
-	return v < 0.1 ? "<0.1%" : v > 99.9 ? ">99.9%" : fmt::format("{:.1f}%", v);
-}
-
 double x_of_bucket(uint64_t b, uint32_t n) { return kLeft + kStripW * double(b) / n; }
 
 // Tick every n/8 buckets (n/8 is a power of two for hash maps), and the
@@ -107,8 +95,8 @@ std::string header(const MapInfo &info, const BucketReport &r, const std::vector
 			: fmt::format("{} keys in {} buckets; {} occupied ({}), {} empty ({}); "
 				      "max chain {}",
 				      r.entries, r.n_buckets, r.n_buckets - r.empty_buckets,
-				      percent(r.n_buckets - r.empty_buckets, r.n_buckets),
-				      r.empty_buckets, percent(r.empty_buckets, r.n_buckets), r.max_chain);
+				      heat_percent(r.n_buckets - r.empty_buckets, r.n_buckets),
+				      r.empty_buckets, heat_percent(r.empty_buckets, r.n_buckets), r.max_chain);
 	std::string per = cols.size() == r.n_buckets
 				  ? "one bucket per column"
 				  : fmt::format("{} buckets per column", cols.front().buckets);
@@ -128,7 +116,7 @@ std::string strip(const std::vector<HeatColumn> &cols, uint32_t n)
 				   "{} keys, mean chain {:.2f}</title></rect>\n",
 				   x0, kStripY, x1 - x0, kStripH, heat_colour(c.occupied_fraction()), c.first,
 				   c.buckets, c.occupied, c.keys, c.first, c.first + c.buckets - 1,
-				   c.occupied, c.buckets, xml_escape(percent(c.occupied, c.buckets)), c.keys,
+				   c.occupied, c.buckets, xml_escape(heat_percent(c.occupied, c.buckets)), c.keys,
 				   c.mean_chain());
 	}
 	out += "</g>\n";
@@ -248,7 +236,7 @@ std::string legend(const BucketReport &r)
 		out += fmt::format("<path d=\"M{:.1f},{} l-5,-8 h10 z\" fill=\"#000\"/>\n"
 				   "<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">whole map {}</text>\n",
 				   x, kLegendY - 1, x, kLegendY - 12,
-				   xml_escape(percent(r.n_buckets - r.empty_buckets, r.n_buckets)));
+				   xml_escape(heat_percent(r.n_buckets - r.empty_buckets, r.n_buckets)));
 	}
 	double sx = kLegendX + kLegendW + 30;
 	out += fmt::format("<rect class=\"scale\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" "
@@ -264,6 +252,16 @@ std::string legend(const BucketReport &r)
 }
 
 } // namespace
+
+std::string heat_percent(uint64_t part, uint64_t whole)
+{
+	if (part == 0 || whole == 0)
+		return "0%";
+	if (part == whole)
+		return "100%";
+	double v = 100.0 * double(part) / double(whole);
+	return v < 0.1 ? "<0.1%" : v > 99.9 ? ">99.9%" : fmt::format("{:.1f}%", v);
+}
 
 std::vector<HeatColumn> heat_columns(const std::vector<uint32_t> &chain_len, uint32_t max_columns)
 {

@@ -45,6 +45,9 @@ std::vector<HeatColumn> heat_columns(const std::vector<uint32_t> &chain_len,
 // The fill for a column: "#rrggbb". 0 -> the empty grey; (0, 1] -> the
 // linear scale from light yellow to dark red.
 std::string heat_colour(double occupied_fraction);
+// part/whole as a percentage with one decimal, but never rounded to 0% or
+// 100% when it is neither: 3 keys in 2^20 buckets is not "100.0%" empty.
+std::string heat_percent(uint64_t part, uint64_t whole);
 // The whole SVG document.
 std::string heat_strip_svg(const MapInfo &info, const BucketReport &r);
 void write_heat_strip(const std::string &path, const MapInfo &info, const BucketReport &r);

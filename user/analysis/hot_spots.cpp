@@ -6,6 +6,21 @@
 
 namespace tmi {
 
+namespace {
+
+// Inserts `c` into `list` (slowest first) if it is among the `keep` slowest.
+void keep_slowest(std::vector<SlowCall> &list, const SlowCall &c, size_t keep)
+{
+	auto slower = [](const SlowCall &a, const SlowCall &b) { return a.latency_ns > b.latency_ns; };
+	if (list.size() < keep || slower(c, list.back())) {
+		list.insert(std::upper_bound(list.begin(), list.end(), c, slower), c);
+		if (list.size() > keep)
+			list.pop_back();
+	}
+}
+
+} // namespace
+
 std::optional<SlowCall> HotSpotTracker::on_call(const CallEvent &ev)
 {
 	if (ev.is_batch())
@@ -42,13 +57,9 @@ std::optional<SlowCall> HotSpotTracker::on_call(const CallEvent &ev)
 	it->second.calls++;
 	it->second.total_ns += ev.latency_ns;
 
-	SlowCall c{from, to, skipped, pos, ev.latency_ns};
-	auto slower = [](const SlowCall &a, const SlowCall &b) { return a.latency_ns > b.latency_ns; };
-	if (slowest_.size() < keep_ || slower(c, slowest_.back())) {
-		slowest_.insert(std::upper_bound(slowest_.begin(), slowest_.end(), c, slower), c);
-		if (slowest_.size() > keep_)
-			slowest_.pop_back();
-	}
+	SlowCall c{from, to, skipped, pos, ev.latency_ns, ev.pid, ev.comm};
+	keep_slowest(slowest_, c, keep_);
+	keep_slowest(recent_, c, keep_);
 	return c;
 }
 
@@ -59,6 +70,13 @@ HotSpots HotSpotTracker::summary() const
 		h.by_skip.push_back(b);
 	h.slowest = slowest_;
 	return h;
+}
+
+std::vector<SlowCall> HotSpotTracker::take_recent()
+{
+	std::vector<SlowCall> out;
+	out.swap(recent_);
+	return out;
 }
 
 } // namespace tmi

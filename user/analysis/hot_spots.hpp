@@ -6,13 +6,14 @@
 // With the kernel's bucket model (htab_model.hpp) every traced call gets
 // its skip distance (empty buckets scanned) and its position in the
 // returned key's chain; the summary gives latency by skip distance and the
-// slowest calls with the gap they crossed.
+// slowest calls with the gap they crossed (and who made them).
 // Contract: pure; one tracker per map.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "trace/events.hpp"
@@ -31,6 +32,8 @@ struct SlowCall {
 	uint64_t skipped;        // empty buckets scanned
 	uint32_t chain_pos;      // 1 = head of the returned key's chain; 0 at the end
 	uint64_t latency_ns;
+	uint32_t pid = 0;        // the caller (tgid) and its thread's comm
+	std::string comm;
 };
 
 struct HotSpots {
@@ -46,6 +49,10 @@ public:
 	// a cursor that was not copied after an unplaced call).
 	std::optional<SlowCall> on_call(const CallEvent &ev);
 	HotSpots summary() const;
+	// The slowest calls placed since the last take_recent() (at most
+	// keep_slowest, slowest first), and forgets them: a live view's
+	// recent window (live/engine.hpp), beside the summary's since-start list.
+	std::vector<SlowCall> take_recent();
 
 private:
 	struct Thread {
@@ -57,7 +64,7 @@ private:
 	size_t keep_;
 	std::map<uint32_t, Thread> threads_; // by tid
 	std::map<unsigned, SkipBucket> by_skip_;
-	std::vector<SlowCall> slowest_;
+	std::vector<SlowCall> slowest_, recent_;
 };
 
 } // namespace tmi

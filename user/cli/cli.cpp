@@ -58,6 +58,18 @@ void add_map_selection(CLI::App *app, const char *verb, std::vector<uint32_t> &i
 			fmt::format("{} the map pinned at PATH (repeatable)", verb));
 }
 
+// -p/--pid (repeatable) and --comm: trace and top (one filter, the session's).
+void add_process_filters(CLI::App *app, const char *verb, std::vector<uint32_t> &pids,
+			 std::string &comm)
+{
+	app->add_option("-p,--pid", pids,
+			fmt::format("{} only these processes (repeatable; one is filtered in the "
+				    "kernel, several in userspace)", verb))
+		->check(CLI::PositiveNumber);
+	app->add_option("--comm", comm, fmt::format("{} only threads with this comm", verb))
+		->check([](const std::string &s) { return s.empty() ? "empty --comm" : ""; });
+}
+
 void add_one_map(CLI::App *app, OneMapOptions &m)
 {
 	app->add_option("--map-id", m.id, "The map's id")->check(CLI::PositiveNumber);
@@ -68,11 +80,7 @@ void add_one_map(CLI::App *app, OneMapOptions &m)
 void add_trace(CLI::App &app, TraceOptions &o)
 {
 	add_map_selection(&app, "Trace", o.ids, o.names, o.pinned);
-	app.add_option("-p,--pid", o.pids, "Trace only these processes (repeatable; one is "
-		       "filtered in the kernel, several in userspace)")
-		->check(CLI::PositiveNumber);
-	app.add_option("--comm", o.comm, "Trace only threads with this comm")
-		->check([](const std::string &s) { return s.empty() ? "empty --comm" : ""; });
+	add_process_filters(&app, "Trace", o.pids, o.comm);
 	app.add_option("--top", o.top, "Show at most N maps per summary block")
 		->check(CLI::PositiveNumber);
 	app.add_option("--sort", o.sort, "Order summaries by calls, walks, p99, lost or restarts "
@@ -200,7 +208,7 @@ CLI::App *add_top(CLI::App &root, TopOptions &o)
 {
 	auto *app = root.add_subcommand("top", "A live view of map iteration, one row per map");
 	add_map_selection(app, "Show", o.ids, o.names, o.pinned);
-	app->add_option("-p,--pid", o.pid, "Count only this process's calls")->check(CLI::PositiveNumber);
+	add_process_filters(app, "Count", o.pids, o.comm);
 	app->add_option("-i,--interval", o.interval, "Refresh every SEC seconds")
 		->check(kSeconds)
 		->capture_default_str();
@@ -216,6 +224,7 @@ CLI::App *add_top(CLI::App &root, TopOptions &o)
 	app->footer("KEYS: q quit; Up/Down/PgUp/PgDn scroll; c w p l r sort by calls/s, walks/s,\n"
 		    "p99, lost, restarts; Enter opens/closes the selected map's detail.\n"
 		    "EXAMPLES:\n    trace-map-iter top\n    trace-map-iter top --sort walks -i 2\n"
+		    "    trace-map-iter top -p 1234 -p 5678 --comm cilium-agent\n"
 		    "    trace-map-iter top -n 5 --map-name conntrack > top.txt\n");
 	return app;
 }

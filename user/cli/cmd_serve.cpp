@@ -47,7 +47,8 @@ int run_serve(const ServeOptions &o)
 	cfg.ids = o.ids;
 	cfg.names = o.names;
 	cfg.pinned = o.pinned;
-	cfg.pid = o.pid;
+	if (o.pid)
+		cfg.pids = {o.pid};
 	cfg.hook = *parse_hook_kind(o.probe); // cli.cpp checked it
 	cfg.ringbuf_bytes = o.ringbuf_bytes;
 	cfg.digest_interval = o.digest_interval;

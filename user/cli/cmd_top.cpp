@@ -1,16 +1,18 @@
 // cmd_top.cpp: `trace-map-iter top [--map-id ID]... [--map-name NAME]...
-// [--pinned PATH]... [-p PID] [-i SEC] [--sort calls|walks|p99|lost|restarts]
-// [-n COUNT] [--digest-interval SEC]`.
+// [--pinned PATH]... [-p PID]... [--comm NAME] [-i SEC]
+// [--sort calls|walks|p99|lost|restarts] [-n COUNT] [--digest-interval SEC]`.
 //
 // A live view of map iteration on the node, one row per map, riding the
 // same engine as serve (live/live_tracing.hpp). Full screen (ncurses) when
 // stdout is a terminal; otherwise a plain table per interval, stamped with
-// the time. Ends on q, SIGINT/SIGTERM, or after COUNT intervals (exit 0).
+// the time, then each hash map's bucket strip and slowest calls. Ends on q, SIGINT/SIGTERM, or after COUNT intervals (exit 0).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <ctime>
+#include <map>
 #include <memory>
 #include <mutex>
 
@@ -20,6 +22,8 @@
 #include "live/live_tracing.hpp"
 #include "live/top_screen.hpp"
 #include "live/top_table.hpp"
+#include "maps/maps.hpp"
+#include "trace/output.hpp"
 
 namespace tmi {
 
@@ -31,10 +35,37 @@ void print_plain(const LiveEngine &engine, TopSort sort)
 	char ts[32];
 	std::strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", std::localtime(&now));
 	std::string out = fmt::format("{} - sort: {}\n{}\n", ts, top_sort_name(sort), top_header(1000));
-	for (auto &r : top_rows(engine.snapshot(), sort))
+	auto maps = engine.snapshot();
+	auto rows = top_rows(maps, sort);
+	for (auto &r : rows)
 		out += top_line(r, 1000) + "\n";
+	// What the detail pane adds for hash maps, in the rows' order.
+	std::map<uint32_t, const LiveMapState *> by_id;
+	for (auto &m : maps)
+		by_id[m.label.id] = &m;
+	for (auto &r : rows) {
+		const LiveMapState &m = *by_id.at(r.id);
+		if (!is_hash_family(m.label.type))
+			continue;
+		out += fmt::format("\nmap {} ({}):\n", r.id, printable(r.name));
+		for (auto &line : top_hash_detail(m, 1000))
+			if (!line.empty())
+				out += line + "\n";
+	}
 	fmt::print("{}\n", out);
 	std::fflush(stdout);
+}
+
+// " (pids 1, 2; comm NAME)" for the Tracing line; "" without filters.
+std::string filters(const TopOptions &o)
+{
+	std::vector<std::string> parts;
+	if (!o.pids.empty())
+		parts.push_back(fmt::format("pid{} {}", o.pids.size() > 1 ? "s" : "",
+					    fmt::join(o.pids, ", ")));
+	if (!o.comm.empty())
+		parts.push_back("comm " + printable(o.comm));
+	return parts.empty() ? "" : fmt::format(" ({})", fmt::join(parts, "; "));
 }
 
 } // namespace
@@ -49,9 +80,13 @@ int run_top(const TopOptions &o)
 	cfg.ids = o.ids;
 	cfg.names = o.names;
 	cfg.pinned = o.pinned;
-	cfg.pid = o.pid;
+	cfg.pids = o.pids;
+	cfg.comm = o.comm;
 	cfg.tick = o.interval;
 	cfg.digest_interval = o.digest_interval;
+	// top's detail pane shows each map's slowest recent calls: they need
+	// an event per call (serve counts in the kernel by default instead).
+	cfg.walk_events = true;
 
 	install_stop_handlers();
 	// On a full screen, stderr lines would tear the view: they are kept
@@ -77,7 +112,8 @@ int run_top(const TopOptions &o)
 				 screen.draw();
 			 });
 	} else {
-		fmt::print(stderr, "Tracing {}; a table every {} s.\n", live.describe(), o.interval);
+		fmt::print(stderr, "Tracing {}{}; a table every {} s.\n", live.describe(),
+			   filters(o), o.interval);
 		live.run(done, [&] {
 			ticks++;
 			print_plain(live.engine(), *sort);

@@ -90,7 +90,8 @@ struct ServeOptions {
 struct TopOptions {
 	std::vector<uint32_t> ids;
 	std::vector<std::string> names, pinned;
-	uint32_t pid = 0;
+	std::vector<uint32_t> pids;     // -p, repeatable, as trace's; empty = every process
+	std::string comm;               // --comm, as trace's; empty = every thread
 	double interval = 1;            // seconds between refreshes
 	std::string sort = "calls";     // calls | walks | p99 | lost | restarts
 	uint32_t count = 0;             // refreshes before exiting; 0 = until q

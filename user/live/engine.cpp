@@ -37,6 +37,26 @@ void LiveMapState::add_interval(const MapStats &s, double seconds)
 	}
 
 	last = IntervalCounts{s.get_next_key_calls, s.batch_calls, s.walks, s.latency, seconds};
+	if (s.recent_slowest)
+		add_slowest(*s.recent_slowest, seconds);
+}
+
+void LiveMapState::add_slowest(const std::vector<SlowCall> &interval, double seconds)
+{
+	slow_window.emplace_back(seconds, interval);
+	if (slow_window.size() > kSlowWindow)
+		slow_window.pop_front();
+	std::vector<SlowCall> all;
+	slowest_seconds = 0;
+	for (auto &[secs, calls] : slow_window) {
+		slowest_seconds += secs;
+		all.insert(all.end(), calls.begin(), calls.end());
+	}
+	std::stable_sort(all.begin(), all.end(),
+			 [](auto &a, auto &b) { return a.latency_ns > b.latency_ns; });
+	if (all.size() > kSlowShown)
+		all.resize(kSlowShown);
+	slowest = std::move(all);
 }
 
 std::string LiveMapState::top_caller() const

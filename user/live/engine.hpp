@@ -3,13 +3,15 @@
 // LiveEngine is a TraceOutput: TraceSession hands it each interval's
 // per-map MapStats (print_interval(), called on a timer) and it adds them
 // into cumulative per-map state: calls by kind, walks by status, restarts,
-// duplicates, lost events, a latency histogram, callers by comm. Facts that
-// come from reading the map (entries, digest, bucket stats) are set by the
+// duplicates, lost events, a latency histogram, callers by comm, and the
+// slowest recent calls when summaries carry them. Facts that come from
+// reading the map (entries, digest, bucket stats and strip) are set by the
 // refresher (refresher.hpp). Views read a snapshot(), taken under the lock,
 // from any thread.
 //
 // Memory is bounded whatever runs on the node: per map, the histogram has a
-// bounded number of buckets (latency.hpp) and at most kCallerCap comm
+// bounded number of buckets (latency.hpp), the slowest calls are at most
+// kSlowShown per interval of kSlowWindow, and at most kCallerCap comm
 // values are kept, every later one summed as comm="other" (first come, kept:
 // counters never move between series); maps are only those that exist (a
 // map is adopted only while it can be opened, and drop_gone() drops the
@@ -19,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -27,6 +30,8 @@
 #include <string>
 #include <vector>
 
+#include "analysis/heat_text.hpp"
+#include "analysis/hot_spots.hpp"
 #include "analysis/latency.hpp"
 #include "trace/output.hpp"
 
@@ -34,6 +39,8 @@ namespace tmi {
 
 inline constexpr size_t kCallerCap = 10;
 inline constexpr const char *kOtherCallers = "other";
+inline constexpr size_t kSlowWindow = 10; // intervals
+inline constexpr size_t kSlowShown = 5;
 
 // What reading the map tells (refresher.hpp); absent until read once.
 struct MapFacts {
@@ -41,6 +48,7 @@ struct MapFacts {
 	std::optional<std::string> digest;        // tmi-canon-v1 SHA-256, hex
 	std::optional<uint32_t> bucket_max_chain; // hash family only
 	std::optional<double> bucket_empty_ratio; // hash family only
+	std::optional<HeatSummary> buckets;       // hash family only: top's bucket strip
 	std::string problem;                      // why a fact is missing ("" = none)
 };
 
@@ -64,9 +72,19 @@ struct LiveMapState {
 	std::map<std::string, uint64_t> callers; // <= kCallerCap comms + "other"
 	MapFacts facts;
 	IntervalCounts last;                      // the latest interval
+	// The slowest calls of the last kSlowWindow intervals (at most
+	// kSlowShown, slowest first; hash maps whose calls are placed in their
+	// buckets, hot_spots.hpp) and the window's length in seconds. nullopt:
+	// not recorded, i.e. no per-call events reach the engine (the aggregate
+	// mode) or no interval has been added yet.
+	std::optional<std::vector<SlowCall>> slowest;
+	double slowest_seconds = 0;
+	std::deque<std::pair<double, std::vector<SlowCall>>> slow_window;
 
 	// Adds one interval's stats (calls, walks, callers, lost events).
 	void add_interval(const MapStats &s, double seconds);
+	// Adds one interval's slowest calls to the window (from add_interval).
+	void add_slowest(const std::vector<SlowCall> &interval, double seconds);
 	uint64_t calls() const
 	{
 		return get_next_key_calls + batch_lookup_calls + batch_lookup_and_delete_calls;

@@ -50,17 +50,19 @@ LiveTracing::LiveTracing(const LiveConfig &cfg, std::function<void(std::string_v
 	engine_->set_order_known(cfg.walk_events);
 	TraceConfig tc;
 	tc.hook = cfg.hook;
-	tc.pid = cfg.pid;
 	tc.ringbuf_bytes = cfg.ringbuf_bytes;
 	for (auto &[id, l] : selected_) {
 		tc.map_ids.push_back(id);
 		engine_->adopt(l);
 	}
-	// No order recording: serve and top need counts, not key orders. By
-	// default the kernel counts (no event per call; restarts and duplicates
-	// unknown); with walk_events every call is sent and they are detected.
-	SessionConfig sc{.order = OrderMode::None, .ringbuf_bytes = cfg.ringbuf_bytes,
-			 .aggregate = !cfg.walk_events};
+	// No order recording: serve and top need counts, not key orders. The
+	// pid and comm filters are trace's own (the session puts one pid in
+	// the kernel). With walk_events every call is sent (restarts,
+	// duplicates and the slowest recent calls are known); otherwise the
+	// kernel counts (no event per call; those are unknown).
+	SessionConfig sc{.order = OrderMode::None, .pids = cfg.pids, .comm = cfg.comm,
+			 .ringbuf_bytes = cfg.ringbuf_bytes, .aggregate = !cfg.walk_events,
+			 .recent_slowest = cfg.walk_events};
 	session_ = std::make_unique<TraceSession>(tc, sc, *engine_, selected_);
 	refresher_ = std::make_unique<Refresher>(
 		*engine_,

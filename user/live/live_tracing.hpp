@@ -1,7 +1,8 @@
 // live_tracing.hpp: continuous tracing into the LiveEngine, for serve and top.
 //
 // Resolves the selected maps (read-only; no selection = every map), starts
-// a TraceSession whose output is the engine, and runs the drain loop: poll
+// a TraceSession whose output is the engine (with trace's process filters,
+// and each interval's slowest calls), and runs the drain loop: poll
 // the ring every 50 ms, and every `tick` close an interval (its summaries go
 // into the engine) and drop the maps that no longer exist. A Refresher
 // reads digests, entries and bucket stats in its own thread.
@@ -26,7 +27,11 @@ namespace tmi {
 struct LiveConfig {
 	std::vector<uint32_t> ids;
 	std::vector<std::string> names, pinned;
-	uint32_t pid = 0;
+	// -p PID... and --comm NAME, filtered as trace filters them
+	// (SessionConfig: one pid in the kernel, several and the comm in
+	// userspace); empty = every process, every thread.
+	std::vector<uint32_t> pids;
+	std::string comm;
 	HookKind hook = HookKind::Auto;
 	uint64_t ringbuf_bytes = 16u << 20;
 	double digest_interval = 60; // seconds

@@ -36,6 +36,7 @@ std::optional<MapFacts> read_map_facts(uint32_t map_id)
 		f.bucket_max_chain = r.max_chain;
 		if (r.n_buckets)
 			f.bucket_empty_ratio = double(r.empty_buckets) / r.n_buckets;
+		f.buckets = heat_summary(r);
 	} catch (const Error &e) {
 		f.problem = fmt::format("no bucket stats for map {}: {}", map_id, e.what());
 	}

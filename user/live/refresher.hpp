@@ -4,9 +4,10 @@
 // tmi-canon-v1 digest (canonical_dump_of, the very code `dump --digest`
 // runs, so the two agree byte for byte) and, for the hash family, the
 // longest bucket chain and the empty-bucket ratio (analyse_buckets with the
-// kernel's own n_buckets and seed). A map seen for the first time is read
-// within a second, not an interval later. Reads are read-only and made by
-// this process, which the tracer never traces.
+// kernel's own n_buckets and seed), and the text heat strip's columns
+// (heat_text.hpp) that top's detail pane draws. A map seen for the first
+// time is read within a second, not an interval later. Reads are read-only
+// and made by this process, which the tracer never traces.
 // Contract: the thread starts in the constructor and is stopped and joined
 // by the destructor, which waits at most for the read in progress. A map
 // that cannot be read is reported once per distinct reason through `warn`

@@ -59,10 +59,16 @@ bool TopScreen::handle_keys()
 				selected_++;
 			break;
 		case KEY_PPAGE:
-			selected_ = selected_ > size_t(LINES) ? selected_ - LINES : 0;
+			if (detail_)
+				detail_scroll_ -= std::min(detail_scroll_, size_t(std::max(LINES - 3, 1)));
+			else
+				selected_ = selected_ > size_t(LINES) ? selected_ - LINES : 0;
 			break;
 		case KEY_NPAGE:
-			selected_ = std::min(selected_ + LINES, rows ? rows - 1 : 0);
+			if (detail_)
+				detail_scroll_ += size_t(std::max(LINES - 3, 1)); // draw() bounds it
+			else
+				selected_ = std::min(selected_ + LINES, rows ? rows - 1 : 0);
 			break;
 		case KEY_HOME:
 			selected_ = 0;
@@ -127,9 +133,21 @@ void TopScreen::draw()
 				       [&](auto &m) { return m.label.id == selected_id_; });
 		if (it != maps.end()) {
 			auto lines = top_detail(*it, width);
-			detail_scroll_ = std::min(detail_scroll_, lines.size());
-			for (size_t i = detail_scroll_, y = 2; i < lines.size() && y < height; i++, y++)
+			size_t visible = height - 2;
+			detail_scroll_ = std::min(detail_scroll_,
+						  lines.size() > visible ? lines.size() - visible : 0);
+			// A short terminal: the last row says there is more, and how to see it.
+			bool more = lines.size() - detail_scroll_ > visible;
+			size_t shown = more ? visible - 1 : visible;
+			for (size_t i = detail_scroll_, y = 2; i < lines.size() && y < 2 + shown; i++, y++)
 				mvaddnstr(int(y), 0, lines[i].c_str(), int(width));
+			if (more) {
+				attron(A_REVERSE);
+				std::string hint = fmt::format("-- {} more lines: Down scrolls --",
+							       lines.size() - detail_scroll_ - shown);
+				mvaddnstr(int(height - 1), 0, hint.c_str(), int(width));
+				attroff(A_REVERSE);
+			}
 			refresh();
 			return;
 		}

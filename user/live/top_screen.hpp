@@ -2,9 +2,11 @@
 //
 // Keys: q quits; Up/Down (and PgUp/PgDn, Home/End) move the selection and
 // scroll; c, w, p, l, r sort by calls/s, walks/s, p99, lost, restarts;
-// Enter opens the selected map's detail pane (latency histogram, callers,
-// bucket stats), Enter/Esc/Backspace closes it. Redraws on every interval
-// and on resize; usable on 80x24 (columns past the width are cut).
+// Enter opens the selected map's detail pane (for hash maps the bucket
+// strip and the slowest calls; the latency histogram, callers), Up/Down
+// and PgUp/PgDn scroll it, Enter/Esc/Backspace closes it. Redraws on every interval and
+// on resize; usable on 80x24 (columns past the width are cut; a pane
+// taller than the screen ends in a "more lines" row).
 // Contract: the constructor takes over the terminal (newterm; throws
 // tmi::Error on an unknown terminal type) and the
 // destructor gives it back (endwin), so the terminal is sane however the

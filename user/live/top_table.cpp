@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "analysis/heat_text.hpp"
 #include "maps/maps.hpp"
 #include "trace/output.hpp"
 
@@ -51,7 +52,55 @@ double key_of(const TopRow &r, TopSort s)
 
 constexpr const char *kRowFormat = "{:>6} {:<15} {:<10} {:>8} {:>8} {:>7} {:>7} {:>8} {:>6} {:>8} {:>8} {:>6} {}";
 
+std::string bucket_place(int64_t from, uint64_t to, uint32_t chain_pos)
+{
+	return fmt::format("{} -> {}", from < 0 ? "start" : fmt::format("bucket {}", from),
+			   chain_pos ? fmt::format("bucket {}", to) : "end");
+}
+
+std::vector<std::string> slowest_lines(const LiveMapState &m)
+{
+	if (!m.slowest) {
+		if (m.last.seconds == 0)
+			return {"slowest calls: none yet (the first interval is not over)"};
+		if (!m.facts.problem.empty() && !m.facts.buckets)
+			return {"slowest calls: not placed (no bucket model; see the warning)"};
+		return {"slowest calls: not recorded in aggregate mode"};
+	}
+	std::string head = fmt::format("slowest calls in the last {:.0f} s", m.slowest_seconds);
+	if (m.slowest->empty())
+		return {head + ": none"};
+	std::vector<std::string> out{head + ":",
+				     fmt::format("  {:>8} {:>7} {:<16} {:>8}  {}", "LATENCY", "PID",
+						 "COMM", "SCANNED", "BUCKETS")};
+	for (auto &c : *m.slowest)
+		out.push_back(fmt::format("  {:>8} {:>7} {:<16} {:>8}  {}", human_ns(c.latency_ns),
+					  c.pid, printable(c.comm), c.skipped,
+					  bucket_place(c.from_bucket, c.to_bucket, c.chain_pos)));
+	return out;
+}
+
 } // namespace
+
+std::vector<std::string> top_hash_detail(const LiveMapState &m, size_t width)
+{
+	std::vector<std::string> out;
+	if (!is_hash_family(m.label.type))
+		return out;
+	if (m.facts.buckets)
+		out = heat_strip_text(*m.facts.buckets);
+	else if (!m.facts.problem.empty())
+		out.push_back("buckets: " + m.facts.problem);
+	else
+		out.push_back("buckets: not read yet");
+	out.push_back("");
+	for (auto &line : slowest_lines(m))
+		out.push_back(line);
+	out.push_back("");
+	for (auto &line : out)
+		line = cut(std::move(line), width);
+	return out;
+}
 
 std::optional<TopSort> parse_top_sort(const std::string &s)
 {
@@ -143,6 +192,8 @@ std::vector<std::string> top_detail(const LiveMapState &m, size_t width)
 					      100 * f.bucket_empty_ratio.value_or(0))
 				: ""));
 	add("");
+	for (auto &line : top_hash_detail(m, width))
+		add(line);
 	add(fmt::format("latency since start: p50 {} p90 {} p99 {} max {}", latency(m.latency.percentile(50)),
 			latency(m.latency.percentile(90)), latency(m.latency.percentile(99)),
 			latency(m.latency.max())));

@@ -40,8 +40,13 @@ std::vector<TopRow> top_rows(const std::vector<LiveMapState> &maps, TopSort sort
 std::string top_header(size_t width);
 std::string top_line(const TopRow &r, size_t width);
 
-// A detail pane's lines: the map's latency histogram (log2, all calls
-// since start), its callers, and what reading it told.
+// A detail pane's lines: what reading the map told, top_hash_detail(), the
+// map's latency histogram (log2, all calls since start) and its callers.
 std::vector<std::string> top_detail(const LiveMapState &m, size_t width);
+// For the hash family (none for other maps): the bucket strip in characters
+// (heat_text.hpp, from the refresher's reading) and the slowest recent calls
+// (latency, pid, comm, empty buckets scanned; or why there are none), each
+// section followed by a blank line. Also printed under the plain tables.
+std::vector<std::string> top_hash_detail(const LiveMapState &m, size_t width);
 
 } // namespace tmi

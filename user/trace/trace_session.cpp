@@ -192,6 +192,10 @@ void TraceSession::print_summaries(StatsSet &stats, const std::map<uint32_t, uin
 	if (scope == "total")
 		for (auto &[id, by_errno] : tracer_->failed_by_errno())
 			stats.of(id).failed_by_errno = by_errno;
+	if (scope == "interval" && sc_.recent_slowest)
+		for (auto &[id, tracker] : hot_)
+			if (tracker && (stats.maps().count(id) || selected_.count(id)))
+				stats.of(id).recent_slowest = tracker->take_recent();
 	SummarySort sort = sc_.sort.value_or(sc_.top ? SummarySort::Calls : SummarySort::MapId);
 	SummarySelection sel = select_summaries(stats.maps(), selected_, sort, sc_.top);
 	out_.summaries_begin({std::string(scope), iso8601_now(), sel.shown.size(), sel.candidates,

@@ -47,10 +47,13 @@ struct SessionConfig {
 	std::vector<uint32_t> pids;
 	std::string comm; // --comm NAME: exact match of the thread's comm
 	uint64_t ringbuf_bytes = 16u << 20; // for the starvation advice only
-	// Aggregate mode (trace --order none; serve and top by default): the
-	// kernel adds calls up (trace/aggregates.hpp); no walk records, and
-	// -p/--comm are filtered in the kernel.
+	// Aggregate mode (trace --order none; serve by default): the kernel
+	// adds calls up (trace/aggregates.hpp); no walk records, and -p/--comm
+	// are filtered in the kernel.
 	bool aggregate = false;
+	// Interval summaries carry each hash map's slowest calls since the
+	// last interval (MapStats::recent_slowest): for serve and top.
+	bool recent_slowest = false;
 };
 
 class TraceSession {
