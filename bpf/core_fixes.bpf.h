@@ -15,8 +15,9 @@
  *                                         per-thread state lives in a hash map keyed by
  *                                         tid (use_task_storage, chosen before load)
  *   bpf_get_current_task_btf      5.11    "bpf: Implement get_current_task_btf and
- *                                         RET_PTR_TO_BTF_ID"; not used: bpf_get_current_task()
- *                                         and CO-RE reads work on every kernel
+ *                                         RET_PTR_TO_BTF_ID"; used only where task storage
+ *                                         is (5.12+): tmi_fd_to_map_btf(); elsewhere
+ *                                         bpf_get_current_task() and CO-RE probe reads
  *   bpf_rdonly_cast kfunc         6.2     not used: no kfunc is required
  *   task_struct::start_boottime   5.5     renamed from real_start_time (see below)
  *   bpf_htab::n_buckets, hashrnd  3.18    private to kernel/bpf/hashtab.c, in vmlinux BTF
@@ -50,6 +51,29 @@ static __always_inline struct bpf_map *tmi_fd_to_map(__u32 fd)
 	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
 		return NULL;
 	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	if (!file)
+		return NULL;
+	return BPF_CORE_READ(file, private_data);
+}
+
+/*
+ * The same walk with the task as a BTF pointer (5.11+; callers use it where
+ * task storage works, 5.12+): task->files->fdt and the fdtable's fields are
+ * plain loads (the verifier makes them fault-safe), not helper calls; only
+ * the fd array slot (a pointer to pointer: untyped to the verifier) and
+ * the file's private_data take a probe read. Measured: each probe read of
+ * the other walk is a helper call of its own.
+ */
+static __always_inline struct bpf_map *tmi_fd_to_map_btf(__u32 fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	struct file **fds, *file = NULL;
+
+	if (!fdt || fd >= fdt->max_fds)
+		return NULL;
+	fds = fdt->fd;
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	if (!file)
 		return NULL;

@@ -85,4 +85,79 @@ enum tmi_counter {
 	TMI_CNT_MAX,
 };
 
+/*
+ * Aggregate mode (`--order none`, serve, top): no event per call. Each call
+ * is added in the kernel to its map's tmi_agg_map (a per-CPU hash keyed by
+ * map id: no atomics) and to its caller's tmi_agg_caller (per-CPU hash keyed
+ * by map id and tgid). Userspace reads the cumulative values and takes
+ * differences per interval.
+ *
+ * Latency buckets: the same log-linear geometry as userspace's LatencyHist
+ * (user/analysis/latency.cpp): values below 128 ns have their own bucket,
+ * then 64 buckets per power of two. The kernel keeps the powers of two up to
+ * 2^TMI_AGG_MAX_MSB (68.7 s); longer calls land in the last bucket (max and
+ * the sum stay exact). Counts are 32-bit per CPU: userspace reads them at
+ * least every second and takes differences modulo 2^32.
+ */
+#define TMI_AGG_MAX_MSB 35
+#define TMI_AGG_BUCKETS (128 + (TMI_AGG_MAX_MSB - 6) * 64) /* 1984 */
+
+/* The bucket of a latency; both sides compile it (a unit test holds it to
+ * LatencyHist's). No clz: BPF has no such instruction. */
+static inline __u32 tmi_agg_bucket(__u64 v)
+{
+	__u64 x = v;
+	__u32 msb = 0, shift;
+
+	if (v < 128)
+		return (__u32)v;
+	if (x >> 32) { x >>= 32; msb += 32; }
+	if (x >> 16) { x >>= 16; msb += 16; }
+	if (x >> 8) { x >>= 8; msb += 8; }
+	if (x >> 4) { x >>= 4; msb += 4; }
+	if (x >> 2) { x >>= 2; msb += 2; }
+	if (x >> 1) { msb += 1; }
+	if (msb > TMI_AGG_MAX_MSB)
+		return TMI_AGG_BUCKETS - 1;
+	shift = msb - 6;
+	return 128 + (shift - 1) * 64 + (__u32)((v >> shift) - 64);
+}
+
+/*
+ * Walks in aggregate mode, per thread and map (bpf/agg.bpf.h): a get_next_key
+ * walk starts at a NULL cursor (`walks_started`) or at any cursor that is not
+ * the buffer this thread's last get_next_key on the map returned into
+ * (also counted in `walks_other_start`: a resumed walk, a key from elsewhere,
+ * a walk in progress when tracing began); it ends complete at ENOENT or
+ * abandoned at the thread's next start on that map. Batch walks likewise
+ * (in_batch == NULL starts; a batch call with no batch walk open starts one
+ * too). The op hooks compare the cursor's bytes instead of its address (the
+ * kernel copies keys into fresh buffers).
+ */
+struct tmi_agg_map {
+	__u64 get_next_key_calls;
+	__u64 lookup_batch_calls;
+	__u64 lookup_and_delete_batch_calls;
+	__u64 walks_started, walks_complete, walks_abandoned;
+	__u64 batch_walks_started, batch_walks_complete, batch_walks_abandoned;
+	__u64 walks_other_start;   /* of walks_started + batch_walks_started */
+	__u64 latency_sum_ns, latency_max_ns;
+	__u64 callers_overflow;    /* calls whose caller found agg_callers full */
+	__u32 map_type;            /* set on the CPU that created the entry */
+	__u32 _pad;
+	char map_name[TMI_MAP_NAME_LEN]; /* likewise: the name during the first call */
+	__u32 hist[TMI_AGG_BUCKETS];
+};
+
+struct tmi_agg_caller_key {
+	__u32 map_id;
+	__u32 tgid;
+};
+
+struct tmi_agg_caller {
+	__u64 calls;
+	__u64 walks;               /* walks this process started */
+	char comm[TMI_COMM_LEN];   /* set on the CPU of its first call: the thread's name then */
+};
+
 #endif /* TRACE_MAP_ITER_H */

@@ -33,6 +33,8 @@ const volatile bool exact_cursor = false; /* always copy the cursor (see TMI_F_C
 /* Per-thread state in task storage (5.12+) or in inflight_tid; chosen by
  * userspace before load, the other map is not created. */
 const volatile bool use_task_storage = true;
+/* Aggregate mode (bpf/agg.bpf.h): no event per call. */
+const volatile bool aggregate = false;
 
 struct inflight {
 	struct tmi_event ev;
@@ -43,6 +45,7 @@ struct inflight {
 	__u64 next_key_ptr; /* where get_next_key writes its key */
 	__u64 last_key_ptr; /* where the last successful get_next_key wrote */
 	__u32 last_map_id;
+	__u32 selected_map_id; /* the last map id found in target_maps (task storage) */
 	__u8 active;
 	__u8 kernel_keys;   /* cursor/next_key are kernel pointers (op hooks) */
 };
@@ -242,6 +245,8 @@ static __always_inline long read_key(__u8 *dst, __u32 len, __u64 src, bool kerne
 	return err;
 }
 
+#include "agg.bpf.h"
+
 static __always_inline bool traced_cmd(__u64 cmd)
 {
 	return cmd == TMI_CMD_GET_NEXT_KEY || cmd == TMI_CMD_LOOKUP_BATCH ||
@@ -256,18 +261,38 @@ static __always_inline int on_enter(const struct tmi_call *c)
 	__u32 map_id, key_size, key_len;
 	struct inflight *st;
 	__u16 flags = 0;
+	bool same_map;
 
 	if (targ_tgid && tgid != targ_tgid)
 		return 0;
 	if (!map)
 		return 0;
 	map_id = BPF_CORE_READ(map, id);
-	if (!all_maps && !bpf_map_lookup_elem(&target_maps, &map_id))
-		return 0;
-	if (is_tracer(tgid))
-		return 0;
-
-	st = slot_get(tid, true);
+	if (use_task_storage && !all_maps) {
+		/* A thread's task storage outlives its calls: the map-id filter
+		 * is looked up once per thread and selected map (the selection
+		 * and a map's id never change), not per call. The bounded tid
+		 * map must not get slots for unselected calls: filter first. */
+		if (is_tracer(tgid))
+			return 0;
+		if (aggregate)
+			return agg_enter(c, map, map_id, tgid, tid);
+		st = slot_get(tid, true);
+		if (!st || map_id != st->selected_map_id) {
+			if (!bpf_map_lookup_elem(&target_maps, &map_id))
+				return 0;
+			if (st)
+				st->selected_map_id = map_id;
+		}
+	} else {
+		if (!all_maps && !bpf_map_lookup_elem(&target_maps, &map_id))
+			return 0;
+		if (is_tracer(tgid))
+			return 0;
+		if (aggregate)
+			return agg_enter(c, map, map_id, tgid, tid);
+		st = slot_get(tid, true);
+	}
 	if (!st) {
 		count(TMI_CNT_NO_SLOT);
 		count_lost(map_id);
@@ -279,7 +304,10 @@ static __always_inline int on_enter(const struct tmi_call *c)
 	    c->cmd == TMI_CMD_GET_NEXT_KEY)
 		return 0;
 
-	key_size = BPF_CORE_READ(map, key_size);
+	/* A map's key size and type never change (nor are ids reused): read
+	 * once per run of calls on one map, not per call (two probe reads). */
+	same_map = st->ev.tid && st->ev.map_id == map_id;
+	key_size = same_map ? st->ev.key_size : BPF_CORE_READ(map, key_size);
 	key_len = key_size > TMI_MAX_KEY ? TMI_MAX_KEY : key_size;
 	if (key_size > TMI_MAX_KEY)
 		flags |= TMI_F_KEY_TRUNCATED;
@@ -296,8 +324,9 @@ static __always_inline int on_enter(const struct tmi_call *c)
 		bpf_probe_read_kernel_str(st->ev.map_name, sizeof(st->ev.map_name),
 					  &map->name);
 	}
+	if (!same_map)
+		st->ev.map_type = BPF_CORE_READ(map, map_type);
 	st->ev.map_id = map_id;
-	st->ev.map_type = BPF_CORE_READ(map, map_type);
 	st->ev.key_size = key_size;
 	st->ev.key_len = key_len;
 	st->ev.cmd = c->cmd;
@@ -327,9 +356,8 @@ static __always_inline int on_enter(const struct tmi_call *c)
 	return 0;
 }
 
-/* cmd: what returned (the op hooks tell a batch's nested get_next_key
- * return from the batch's own); 0 = whatever is in flight (syscall hooks). */
-static __always_inline int on_exit(__u16 cmd, long ret)
+/* The event path's return: one ring-buffer record per call. */
+static __always_inline int ev_exit(__u16 cmd, long ret)
 {
 	__u64 now = bpf_ktime_get_ns(), flags = BPF_RB_NO_WAKEUP;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -390,6 +418,15 @@ static __always_inline int on_exit(__u16 cmd, long ret)
 		count_lost(st->ev.map_id);
 	slot_done(tid);
 	return 0;
+}
+
+/* cmd: what returned (the op hooks tell a batch's nested get_next_key
+ * return from the batch's own); 0 = whatever is in flight (syscall hooks). */
+static __always_inline int on_exit(__u16 cmd, long ret)
+{
+	if (aggregate)
+		return agg_exit(cmd, ret);
+	return ev_exit(cmd, ret);
 }
 
 #include "hooks/syscall_tp.bpf.h"

@@ -74,7 +74,7 @@ _trace_map_iter()
 	buckets) opts="-h --help $map_opts -j --json --top --svg" ;;
 	audit) opts="-h --help $map_opts --traced -j --json" ;;
 	demo) opts="-h --help -j --json --entries --hook --probe" ;;
-	serve) opts="-h --help --listen $map_opts -p --pid --hook --probe --digest-interval --ringbuf-size" ;;
+	serve) opts="-h --help --listen $map_opts -p --pid --hook --probe --digest-interval --ringbuf-size --walk-events" ;;
 	top) opts="-h --help $map_opts -p --pid --comm -i --interval --sort -n --count --digest-interval" ;;
 	esac
 

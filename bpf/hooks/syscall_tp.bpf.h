@@ -41,7 +41,7 @@ static __always_inline int syscall_enter(__u64 cmd, __u64 uattr)
 		fd = b.map_fd;
 		c.cursor = b.in_batch;
 	}
-	c.map = tmi_fd_to_map(fd);
+	c.map = use_task_storage ? tmi_fd_to_map_btf(fd) : tmi_fd_to_map(fd);
 	return on_enter(&c);
 }
 

@@ -5,6 +5,8 @@
 //   trace:   untraced walk vs floor (two empty programs on the tracepoints)
 //            vs trace-map-iter; figure = tracer's added ns/call in units of
 //            the floor's (goal <= 2.0), with 0 lost events required.
+//   orders:  the same for each --order mode (none, fingerprint, full),
+//            interleaved against one floor
 //   dump:    trace-map-iter dump to a file vs `bpftool -j map dump` (goal >= 10x)
 //   digest:  dump --digest vs a raw LOOKUP_BATCH pass (goal <= 2x)
 //   buckets: buckets vs a raw LOOKUP_BATCH pass (goal <= 2x)
@@ -31,6 +33,7 @@
 #include <thread>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "common/helpers.hpp"
@@ -165,6 +168,70 @@ void bench_trace(int fd, uint32_t id, const std::string &tool)
 	fmt::print("trace: tracer cost = {:.2f} floor units (goal <= 2.0; median of per-round "
 		   "ratios {:.2f}); events reported {} of {}, lost {}\n",
 		   tracer_add / floor_add, ratios[ratios.size() / 2], reported, calls * kRounds, lost);
+}
+
+// One walk under `trace --order ORDER`; returns its seconds and adds the
+// summary's calls and lost events to *reported and *lost.
+double walk_under_tracer(int fd, uint32_t id, const std::string &tool, const std::string &order,
+			 uint64_t *reported, uint64_t *lost)
+{
+	Child tracer({tool, "--map-id", std::to_string(id), "--order", order, "-j"});
+	pin_to_cpu(tracer.pid(), 0);
+	if (!tracer.wait_for_stderr_line("Tracing", std::chrono::seconds(30)))
+		throw std::runtime_error("tracer did not start: " + tracer.err());
+	double s = seconds_of([&] { untraced_walk(fd); });
+	tracer.signal(SIGINT);
+	if (tracer.wait() != 0)
+		throw std::runtime_error("tracer failed: " + tracer.err());
+	for (auto &line : split_lines(tracer.out())) {
+		auto j = nlohmann::json::parse(line);
+		if (j["type"] == "summary") {
+			*reported += j["calls"].get<uint64_t>();
+			*lost += j["lost_events"].get<uint64_t>();
+		}
+	}
+	return s;
+}
+
+// Each --order mode against the same floor, interleaved in every round
+// (`build/bench TOOL orders`): units = added ns / the floor's added ns.
+// Goals (issue 13): none <= 2.0 (1.5), fingerprint and full <= 3.0 (2.5).
+// TMI_BENCH_BASELINE=OTHER_TOOL adds OTHER_TOOL's none and fingerprint rows
+// to the same rounds (e.g. the main branch's build, to compare changes).
+void bench_trace_orders(int fd, uint32_t id, const std::string &tool)
+{
+	std::vector<std::pair<std::string, std::string>> runs; // (tool, order)
+	for (const char *o : {"none", "fingerprint", "full"})
+		runs.emplace_back(tool, o);
+	if (const char *other = getenv("TMI_BENCH_BASELINE"))
+		for (const char *o : {"none", "fingerprint"})
+			runs.emplace_back(other, o);
+	std::vector<double> base, floor;
+	std::map<std::pair<std::string, std::string>, std::vector<double>> traced;
+	std::map<std::pair<std::string, std::string>, uint64_t> reported, lost;
+	uint64_t calls = 0;
+	untraced_walk(fd);
+	for (int i = 0; i < kRounds; i++) {
+		base.push_back(seconds_of([&] { calls = untraced_walk(fd); }));
+		bench_floor_bpf *fl = bench_floor_bpf__open_and_load();
+		if (!fl || bench_floor_bpf__attach(fl))
+			throw std::runtime_error("can't load the floor programs");
+		floor.push_back(seconds_of([&] { untraced_walk(fd); }));
+		bench_floor_bpf__destroy(fl);
+		for (auto &r : runs)
+			traced[r].push_back(
+				walk_under_tracer(fd, id, r.first, r.second, &reported[r], &lost[r]));
+	}
+	double per_call = 1e9 / double(calls), b = best(base), f = best(floor);
+	fmt::print("orders: untraced {:.0f} ns/call, floor +{:.0f} ns/call\n", b * per_call,
+		   (f - b) * per_call);
+	for (auto &r : runs) {
+		double t = best(traced[r]);
+		fmt::print("orders: {}--order {:<11} +{:.0f} ns/call = {:.2f} floor units; calls "
+			   "reported {} of {}, lost {}\n", r.first == tool ? "" : r.first + " ",
+			   r.second, (t - b) * per_call, (t - b) / (f - b), reported[r],
+			   calls * kRounds, lost[r]);
+	}
 }
 
 // serve's cost per get_next_key, side by side in each round: an untraced
@@ -599,6 +666,10 @@ int main(int argc, char **argv)
 		peers = bench_peers(map.get(), id, tool);
 	if (only.empty() || only == "rss")
 		rss = bench_rss(map.get(), id, tool);
+	// The three orders alone (peers runs them too), with TMI_BENCH_BASELINE
+	// to put another build's rows in the same rounds.
+	if (only == "orders")
+		bench_trace_orders(map.get(), id, tool);
 	if (only.empty() || only == "dump")
 		dump = bench_dump(map.get(), id, tool);
 	if (only.empty() || only == "buckets")

@@ -1,6 +1,7 @@
 // latency.cpp: see latency.hpp.
 #include "analysis/latency.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 
@@ -50,6 +51,27 @@ void LatencyHist::merge(const LatencyHist &o)
 	sum_ += o.sum_;
 	if (o.max_ > max_)
 		max_ = o.max_;
+}
+
+void LatencyHist::add_buckets(const std::vector<uint64_t> &counts, uint64_t sum,
+			      uint64_t max_seen)
+{
+	if (counts.size() > buckets_.size())
+		buckets_.resize(counts.size());
+	size_t top = 0;
+	bool any = false;
+	for (size_t i = 0; i < counts.size(); i++) {
+		if (!counts[i])
+			continue;
+		buckets_[i] += counts[i];
+		count_ += counts[i];
+		top = i;
+		any = true;
+	}
+	if (!any)
+		return;
+	sum_ += sum;
+	max_ = std::max(max_, std::min(upper_of(top), max_seen));
 }
 
 uint64_t LatencyHist::percentile(double p) const

@@ -21,6 +21,12 @@ class LatencyHist {
 public:
 	void add(uint64_t ns);
 	void merge(const LatencyHist &o);
+	// Adds counts[i] values to bucket i (the kernel's aggregate mode keeps
+	// the same buckets, bucket_index()). `sum` is their sum; `max_seen` a
+	// bound on them (the running maximum): the largest added value is taken
+	// as its bucket's upper bound capped at max_seen.
+	void add_buckets(const std::vector<uint64_t> &counts, uint64_t sum, uint64_t max_seen);
+	static size_t bucket_index(uint64_t ns) { return index_of(ns); }
 	uint64_t count() const { return count_; }
 	uint64_t max() const { return max_; }
 	uint64_t sum() const { return sum_; }

@@ -32,8 +32,14 @@ void MapStats::add_walk(const Walk &w)
 std::vector<Caller> MapStats::top_callers(size_t n) const
 {
 	std::vector<Caller> out;
-	for (auto &[who, count] : callers)
-		out.push_back({who.first, who.second, count});
+	for (auto &[who, count] : callers) {
+		Caller c{who.first, who.second, count, std::nullopt};
+		if (!order_known) {
+			auto w = caller_walks.find(who);
+			c.walks = w == caller_walks.end() ? 0 : w->second;
+		}
+		out.push_back(std::move(c));
+	}
 	std::stable_sort(out.begin(), out.end(), [](const Caller &a, const Caller &b) {
 		return a.calls > b.calls;
 	});

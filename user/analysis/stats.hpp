@@ -24,6 +24,7 @@ struct Caller {
 	uint32_t pid;
 	std::string comm;
 	uint64_t calls;
+	std::optional<uint64_t> walks; // aggregate mode: walks it started
 };
 
 struct MapStats {
@@ -41,6 +42,14 @@ struct MapStats {
 	LatencyHist latency;
 	std::map<std::pair<uint32_t, std::string>, uint64_t> callers;
 	std::optional<HotSpots> hot_spots; // hash maps whose bucket model is known
+	// Aggregate mode (--order none; serve by default): counted in the
+	// kernel, without keys, so restarts and duplicates are unknown
+	// (order_known false: outputs leave them out). Walks are counted when
+	// they end (ENOENT, or the thread's next start on the map), and at exit.
+	bool order_known = true;
+	std::optional<uint64_t> unknown_starts;   // walks not started at NULL (aggregate mode)
+	std::optional<uint64_t> callers_overflow; // calls not attributed to a caller (aggregate mode)
+	std::map<std::pair<uint32_t, std::string>, uint64_t> caller_walks; // aggregate mode
 	// Live views (SessionConfig::recent_slowest): the interval's slowest
 	// calls placed in their buckets (HotSpotTracker::take_recent()).
 	std::optional<std::vector<SlowCall>> recent_slowest;

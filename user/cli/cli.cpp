@@ -92,7 +92,8 @@ void add_trace(CLI::App &app, TraceOptions &o)
 	app.add_flag("-j,--json", o.json, "JSON lines output (see README)");
 	app.add_option("-o,--output", o.output,
 		       "Write the records to FILE (created safely, in place when tracing ends)");
-	app.add_option("--order", o.order, "Walk order recording: none, fingerprint (sha256), full")
+	app.add_option("--order", o.order, "Walk order recording: none (counted in the kernel, summaries only), "
+		       "fingerprint (sha256), full")
 		->check(CLI::IsMember({"none", "fingerprint", "full"}))
 		->capture_default_str();
 	app.add_option("--ringbuf-size", o.ringbuf_bytes,
@@ -192,8 +193,11 @@ CLI::App *add_serve(CLI::App &root, ServeOptions &o)
 		->check(kSeconds)
 		->capture_default_str();
 	app->add_option("--ringbuf-size", o.ringbuf_bytes,
-			"Ring buffer bytes (a power of two, at least a page)")
+			"Ring buffer bytes (a power of two, at least a page; with --walk-events)")
 		->capture_default_str();
+	app->add_flag("--walk-events", o.walk_events,
+		      "Send an event per call so walk restarts and duplicates are counted "
+		      "(costs more per call than the default in-kernel counts)");
 	app->footer("EXAMPLES:\n    trace-map-iter serve --map-name policy\n"
 		    "    trace-map-iter serve --listen 0.0.0.0:9862 --digest-interval 300\n"
 		    "    curl -s http://127.0.0.1:9862/metrics | grep tmi_map_digest_info\n");

@@ -52,6 +52,7 @@ int run_serve(const ServeOptions &o)
 	cfg.hook = *parse_hook_kind(o.probe); // cli.cpp checked it
 	cfg.ringbuf_bytes = o.ringbuf_bytes;
 	cfg.digest_interval = o.digest_interval;
+	cfg.walk_events = o.walk_events;
 
 	install_stop_handlers();
 	LiveTracing live(cfg, warn);

@@ -84,6 +84,9 @@ int run_top(const TopOptions &o)
 	cfg.comm = o.comm;
 	cfg.tick = o.interval;
 	cfg.digest_interval = o.digest_interval;
+	// top's detail pane shows each map's slowest recent calls: they need
+	// an event per call (serve counts in the kernel by default instead).
+	cfg.walk_events = true;
 
 	install_stop_handlers();
 	// On a full screen, stderr lines would tear the view: they are kept

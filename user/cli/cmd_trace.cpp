@@ -96,7 +96,8 @@ int run_trace(const TraceOptions &o)
 	install_stop_handlers();
 	SessionConfig sc{.order = parse_order(o.order), .intervals = o.interval > 0,
 			 .sort = o.sort.empty() ? std::nullopt : parse_summary_sort(o.sort),
-			 .top = o.top, .pids = o.pids, .comm = o.comm, .ringbuf_bytes = o.ringbuf_bytes};
+			 .top = o.top, .pids = o.pids, .comm = o.comm, .ringbuf_bytes = o.ringbuf_bytes,
+			 .aggregate = parse_order(o.order) == OrderMode::None};
 	TraceSession session(cfg, sc, *out, labels);
 	fmt::print(stderr, "Tracing get_next_key and lookup batches on {} via {}... Hit Ctrl-C to end.\n",
 		   describe(labels), session.hook_name());

@@ -81,6 +81,9 @@ struct ServeOptions {
 	std::string probe = "auto"; // --hook: auto | fentry | kprobe | tracepoint | raw_tp
 	double digest_interval = 60;      // seconds
 	uint64_t ringbuf_bytes = 16u << 20;
+	// --walk-events: per-call events (restarts, duplicates) instead of the
+	// kernel's aggregates (README "Always-on")
+	bool walk_events = false;
 };
 
 // top: a live view of map iteration, one row per map.

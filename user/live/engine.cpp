@@ -90,6 +90,7 @@ LiveMapState *LiveEngine::state_of(uint32_t map_id, const MapLabel &hint)
 		label->name = hint.name;
 	LiveMapState st;
 	st.label = *label;
+	st.order_known = order_known_;
 	return &maps_.emplace(map_id, std::move(st)).first->second;
 }
 
@@ -118,8 +119,18 @@ void LiveEngine::adopt(const MapLabel &label)
 {
 	std::lock_guard lock(mu_);
 	auto [it, inserted] = maps_.try_emplace(label.id);
-	if (inserted)
+	if (inserted) {
 		it->second.label = label;
+		it->second.order_known = order_known_;
+	}
+}
+
+void LiveEngine::set_order_known(bool known)
+{
+	std::lock_guard lock(mu_);
+	order_known_ = known;
+	for (auto &[id, st] : maps_)
+		st.order_known = known;
 }
 
 void LiveEngine::drop_gone(const std::set<uint32_t> &live_ids)

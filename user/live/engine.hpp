@@ -65,6 +65,9 @@ struct LiveMapState {
 	uint64_t batch_lookup_calls = 0, batch_lookup_and_delete_calls = 0;
 	uint64_t walks_complete = 0, walks_incomplete = 0;
 	uint64_t restarts = 0, duplicates = 0, lost_events = 0;
+	// False when the kernel aggregates (the default): restarts and
+	// duplicates are unknown and views leave them out.
+	bool order_known = true;
 	LatencyHist latency;
 	std::map<std::string, uint64_t> callers; // <= kCallerCap comms + "other"
 	MapFacts facts;
@@ -112,6 +115,9 @@ public:
 	// Drops every map not in `live_ids` (the maps that exist now).
 	void drop_gone(const std::set<uint32_t> &live_ids);
 	void set_facts(uint32_t map_id, const MapFacts &f);
+	// Whether the tracer feeding the engine knows restarts and duplicates
+	// (per-call events); set before any map is adopted.
+	void set_order_known(bool known);
 
 	std::vector<uint32_t> map_ids() const;
 	std::vector<LiveMapState> snapshot() const;
@@ -124,6 +130,7 @@ private:
 	mutable std::mutex mu_;
 	std::map<uint32_t, LiveMapState> maps_;
 	double interval_seconds_ = 1;
+	bool order_known_ = true;
 };
 
 } // namespace tmi

@@ -128,8 +128,10 @@ struct Families {
 		walks.metric.push_back(counter(with(l, label("status", "complete")), double(m.walks_complete)));
 		walks.metric.push_back(
 			counter(with(l, label("status", "incomplete")), double(m.walks_incomplete)));
-		restarts.metric.push_back(counter(l, double(m.restarts)));
-		dups.metric.push_back(counter(l, double(m.duplicates)));
+		if (m.order_known) { // unknown in aggregate mode: no series rather than 0
+			restarts.metric.push_back(counter(l, double(m.restarts)));
+			dups.metric.push_back(counter(l, double(m.duplicates)));
+		}
 		lost.metric.push_back(counter(l, double(m.lost_events)));
 		duration.metric.push_back(histogram(m));
 		for (auto &[comm, n] : m.callers)

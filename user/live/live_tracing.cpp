@@ -47,6 +47,7 @@ LiveTracing::LiveTracing(const LiveConfig &cfg, std::function<void(std::string_v
 	: cfg_(cfg), selected_(select_maps(cfg))
 {
 	engine_ = std::make_unique<LiveEngine>(probe_map, warn);
+	engine_->set_order_known(cfg.walk_events);
 	TraceConfig tc;
 	tc.hook = cfg.hook;
 	tc.ringbuf_bytes = cfg.ringbuf_bytes;
@@ -54,11 +55,14 @@ LiveTracing::LiveTracing(const LiveConfig &cfg, std::function<void(std::string_v
 		tc.map_ids.push_back(id);
 		engine_->adopt(l);
 	}
-	// No order recording: serve and top need counts, not key orders
-	// (duplicates and restarts are still detected). The pid and comm
-	// filters are trace's own (the session puts one pid in the kernel).
+	// No order recording: serve and top need counts, not key orders. The
+	// pid and comm filters are trace's own (the session puts one pid in
+	// the kernel). With walk_events every call is sent (restarts,
+	// duplicates and the slowest recent calls are known); otherwise the
+	// kernel counts (no event per call; those are unknown).
 	SessionConfig sc{.order = OrderMode::None, .pids = cfg.pids, .comm = cfg.comm,
-			 .ringbuf_bytes = cfg.ringbuf_bytes, .recent_slowest = true};
+			 .ringbuf_bytes = cfg.ringbuf_bytes, .aggregate = !cfg.walk_events,
+			 .recent_slowest = cfg.walk_events};
 	session_ = std::make_unique<TraceSession>(tc, sc, *engine_, selected_);
 	refresher_ = std::make_unique<Refresher>(
 		*engine_,

@@ -36,6 +36,9 @@ struct LiveConfig {
 	uint64_t ringbuf_bytes = 16u << 20;
 	double digest_interval = 60; // seconds
 	double tick = 1;             // seconds between intervals
+	// Per-call events (restarts and duplicates counted) instead of the
+	// kernel's aggregates (the default: cheaper per traced call).
+	bool walk_events = false;
 };
 
 class LiveTracing {

@@ -141,6 +141,7 @@ std::vector<TopRow> top_rows(const std::vector<LiveMapState> &maps, TopSort sort
 		r.walks_per_s = rate(m.last.walks, m.last.seconds);
 		r.restarts = m.restarts;
 		r.duplicates = m.duplicates;
+		r.order_known = m.order_known;
 		r.lost = m.lost_events;
 		r.p50_ns = m.last.latency.percentile(50);
 		r.p99_ns = m.last.latency.percentile(99);
@@ -165,8 +166,9 @@ std::string top_line(const TopRow &r, size_t width)
 {
 	return cut(fmt::format(kRowFormat, r.id, cut(r.name, 15), cut(r.type, 10),
 			       r.entries ? std::to_string(*r.entries) : "-", human_rate(r.calls_per_s),
-			       human_rate(r.batch_per_s), human_rate(r.walks_per_s), r.restarts,
-			       r.duplicates, latency(r.p50_ns), latency(r.p99_ns), r.lost, r.top_caller),
+			       human_rate(r.batch_per_s), human_rate(r.walks_per_s),
+			       r.order_known ? std::to_string(r.restarts) : "-",
+			       r.order_known ? std::to_string(r.duplicates) : "-", latency(r.p50_ns), latency(r.p99_ns), r.lost, r.top_caller),
 		   width);
 }
 
@@ -179,7 +181,9 @@ std::vector<std::string> top_detail(const LiveMapState &m, size_t width)
 			m.label.id, m.label.name, map_type_name(m.label.type), m.calls(),
 			m.get_next_key_calls, m.batch_lookup_calls, m.batch_lookup_and_delete_calls));
 	add(fmt::format("walks: {} complete, {} incomplete; restarts {}, duplicates {}, lost {}",
-			m.walks_complete, m.walks_incomplete, m.restarts, m.duplicates, m.lost_events));
+			m.walks_complete, m.walks_incomplete,
+			m.order_known ? std::to_string(m.restarts) : "-",
+			m.order_known ? std::to_string(m.duplicates) : "-", m.lost_events));
 	const MapFacts &f = m.facts;
 	add(fmt::format("entries {}; digest {}{}", f.entries ? std::to_string(*f.entries) : "-",
 			f.digest ? f.digest->substr(0, 16) + "..." : "-",

@@ -29,6 +29,7 @@ struct TopRow {
 	std::optional<uint64_t> entries;
 	double calls_per_s = 0, batch_per_s = 0, walks_per_s = 0;
 	uint64_t restarts = 0, duplicates = 0, lost = 0;
+	bool order_known = true; // false: restarts and duplicates unknown, shown as "-"
 	uint64_t p50_ns = 0, p99_ns = 0; // latest interval; 0 = no calls
 	std::string top_caller;
 };

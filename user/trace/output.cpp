@@ -188,13 +188,20 @@ public:
 
 	void summary(const MapStats &s, const MapLabel &map, std::string_view scope) override
 	{
+		// Aggregate mode knows no keys: restarts and duplicates are left
+		// out, the walks not started at NULL are said instead.
+		std::string order = s.order_known
+			? fmt::format("{} restarts, {} duplicates", s.restarts, s.duplicates)
+			: fmt::format("{} not started at NULL", s.unknown_starts.value_or(0));
 		fmt::print(out_, "\n{} map {} ({}, {}): {} calls ({} get_next_key, {} batch), "
-				 "{} walks ({} complete, {} batch), {} restarts, {} duplicates, "
-				 "{} lost events\n",
+				 "{} walks ({} complete, {} batch), {}, {} lost events\n",
 			   scope == "interval" ? "Interval:" : "Summary:", map.id,
 			   map.name.empty() ? "?" : printable(map.name), map_type_name(map.type), s.calls, s.get_next_key_calls,
-			   s.batch_calls, s.walks, s.complete_walks, s.batch_walks, s.restarts,
-			   s.duplicates, s.lost_events);
+			   s.batch_calls, s.walks, s.complete_walks, s.batch_walks, order,
+			   s.lost_events);
+		if (s.callers_overflow.value_or(0))
+			fmt::print(out_, "calls not attributed to a caller (callers table full): {}\n",
+				   *s.callers_overflow);
 		if (!s.failed_by_errno.empty())
 			fmt::print(out_, "failed calls (no event): {}\n", failed_list(s.failed_by_errno));
 		print_hist(s.latency);
@@ -206,7 +213,8 @@ public:
 		if (!callers.empty()) {
 			fmt::print(out_, "top callers:\n");
 			for (auto &c : callers)
-				fmt::print(out_, "  {:<7} {:<16} {} calls\n", c.pid, printable(c.comm), c.calls);
+				fmt::print(out_, "  {:<7} {:<16} {} calls{}\n", c.pid, printable(c.comm), c.calls,
+					   c.walks ? fmt::format(", {} walks", *c.walks) : "");
 		}
 		if (s.hot_spots)
 			print_hot_spots(*s.hot_spots);
@@ -310,8 +318,10 @@ public:
 		j["walks"] = s.walks;
 		j["complete_walks"] = s.complete_walks;
 		j["batch_walks"] = s.batch_walks;
-		j["restarts"] = s.restarts;
-		j["duplicates"] = s.duplicates;
+		if (s.order_known) { // unknown in aggregate mode: absent, not zero
+			j["restarts"] = s.restarts;
+			j["duplicates"] = s.duplicates;
+		}
 		j["lost_events"] = s.lost_events;
 		ojson lat;
 		lat["p50"] = s.latency.percentile(50);
@@ -324,8 +334,12 @@ public:
 		lat["hist"] = std::move(hist);
 		j["latency_ns"] = std::move(lat);
 		ojson callers = ojson::array();
-		for (auto &c : s.top_callers(5))
-			callers.push_back(ojson{{"pid", c.pid}, {"comm", c.comm}, {"calls", c.calls}});
+		for (auto &c : s.top_callers(5)) {
+			ojson caller{{"pid", c.pid}, {"comm", c.comm}, {"calls", c.calls}};
+			if (c.walks)
+				caller["walks"] = *c.walks;
+			callers.push_back(std::move(caller));
+		}
 		j["top_callers"] = std::move(callers);
 		if (s.hot_spots) {
 			ojson by_skip = ojson::array(), slowest = ojson::array();
@@ -345,6 +359,10 @@ public:
 		for (auto &[err, n] : s.failed_by_errno)
 			failed[errno_name(err)] = n;
 		j["failed_calls"] = std::move(failed);
+		if (s.unknown_starts)
+			j["unknown_starts"] = *s.unknown_starts;
+		if (s.callers_overflow)
+			j["callers_overflow"] = *s.callers_overflow;
 		emit(j);
 	}
 

@@ -62,8 +62,17 @@ TraceConfig kernel_config(TraceConfig cfg, const SessionConfig &sc)
 		cfg.pid = sc.pids.front();
 	else if (sc.pids.size() > 1)
 		cfg.pid = 0;
+	cfg.aggregate = sc.aggregate;
+	if (sc.aggregate && sc.pids.size() > 1)
+		cfg.agg_pids = sc.pids;
+	if (sc.aggregate)
+		cfg.agg_comm = sc.comm;
 	return cfg;
 }
+
+// Aggregate readings more often than this keep the kernel's 32-bit
+// per-CPU bucket counts from wrapping unseen (tracer.hpp).
+constexpr auto kAggReadPeriod = std::chrono::seconds(1);
 
 } // namespace
 
@@ -86,13 +95,15 @@ TraceSession::TraceSession(const TraceConfig &cfg, const SessionConfig &sc, Trac
 {
 	for (auto &[id, l] : labels_) {
 		selected_.insert(id);
-		hot_spots(id, l.type); // read geometry before attaching
+		if (!sc_.aggregate) // no call reaches userspace to be placed in buckets
+			hot_spots(id, l.type); // read geometry before attaching
 	}
 	if (geometry_)
 		geometry_->detach(); // once for every map read
 	tracer_ = Tracer::start(kernel_config(cfg, sc_),
 				[this](const void *d, size_t n) { on_record(d, n); });
 	window_start_ = std::chrono::steady_clock::now();
+	agg_read_at_ = window_start_;
 }
 
 TraceSession::~TraceSession() = default;
@@ -173,6 +184,9 @@ void TraceSession::print_summaries(StatsSet &stats, const std::map<uint32_t, uin
 {
 	for (uint32_t id : selected_)
 		stats.of(id);
+	if (sc_.aggregate)
+		for (auto &[id, s] : stats.maps())
+			mark_aggregate(s);
 	for (auto &[id, n] : lost)
 		stats.of(id).lost_events = n;
 	if (scope == "total")
@@ -195,9 +209,72 @@ void TraceSession::print_summaries(StatsSet &stats, const std::map<uint32_t, uin
 	}
 }
 
+void TraceSession::read_aggregates()
+{
+	agg_read_at_ = std::chrono::steady_clock::now();
+	auto cur = tracer_->aggregates();
+	uint64_t calls = 0;
+	for (auto &[id, a] : cur) {
+		calls += a.calls();
+		auto p = agg_prev_.find(id);
+		AggMap d = agg_delta(a, p == agg_prev_.end() ? nullptr : &p->second);
+		label(id, a.map_type, a.map_name.empty() ? std::nullopt
+							 : std::optional<std::string>(a.map_name));
+		if (!d.calls() && !d.walks_started && !d.batch_walks_started)
+			continue;
+		add_aggregate(total_.of(id), d, a.latency_max_ns);
+		add_aggregate(interval_.of(id), d, a.latency_max_ns);
+	}
+	received_ += calls - agg_prev_calls_;
+	agg_prev_calls_ = calls;
+	agg_prev_ = std::move(cur);
+	forget_gone_maps();
+}
+
+// The kernel's per-map table is bounded: once it is half full, the maps
+// that are gone (ids are never reused: nothing more comes for them) are
+// deleted after this last reading, so a long run over churning maps keeps
+// counting new ones.
+void TraceSession::forget_gone_maps()
+{
+	if (agg_prev_.size() * 2 < tracer_->aggregate_capacity())
+		return;
+	std::vector<uint32_t> ids = all_map_ids();
+	std::set<uint32_t> live(ids.begin(), ids.end());
+	for (auto it = agg_prev_.begin(); it != agg_prev_.end();) {
+		if (live.count(it->first)) {
+			++it;
+			continue;
+		}
+		// Its open walks can't go on: they end now, incomplete.
+		add_open_walks(total_.of(it->first), it->second);
+		add_open_walks(interval_.of(it->first), it->second);
+		agg_prev_calls_ -= it->second.calls();
+		tracer_->forget_aggregates(it->first);
+		it = agg_prev_.erase(it);
+	}
+}
+
+void TraceSession::warn_callers_overflow()
+{
+	std::vector<uint32_t> ids;
+	uint64_t calls = 0;
+	for (auto &[id, s] : total_.maps())
+		if (s.callers_overflow.value_or(0)) {
+			ids.push_back(id);
+			calls += *s.callers_overflow;
+		}
+	if (!ids.empty())
+		out_.warning(fmt::format("the callers table is full: {} calls on {} not attributed to a "
+					 "caller (summaries: callers_overflow)",
+					 calls, describe_map_ids(ids)));
+}
+
 void TraceSession::poll(int timeout_ms)
 {
 	tracer_->poll(timeout_ms);
+	if (sc_.aggregate && std::chrono::steady_clock::now() - agg_read_at_ >= kAggReadPeriod)
+		read_aggregates();
 	// Maps first seen in this drain had their geometry read: one detach
 	// for all of them.
 	if (geometry_ && geometry_->attached())
@@ -246,6 +323,8 @@ void TraceSession::warn_lost(const KernelCounters &k, const std::map<uint32_t, u
 
 void TraceSession::print_interval()
 {
+	if (sc_.aggregate)
+		read_aggregates();
 	auto lost = tracer_->lost_by_map();
 	std::map<uint32_t, uint64_t> delta;
 	for (auto &[id, n] : lost)
@@ -263,6 +342,14 @@ void TraceSession::finish()
 	finished_ = true;
 	tracer_->stop();
 	walks_.finish();
+	if (sc_.aggregate) {
+		read_aggregates();
+		// Walks still open end now, as the event path ends them.
+		for (auto &[id, a] : agg_prev_) {
+			add_open_walks(total_.of(id), a);
+			add_open_walks(interval_.of(id), a);
+		}
+	}
 	if (sc_.intervals)
 		print_interval(); // the last, partial interval
 	KernelCounters k = tracer_->counters();
@@ -270,6 +357,8 @@ void TraceSession::finish()
 	print_summaries(total_, lost, "total");
 
 	warn_lost(k, lost);
+	if (sc_.aggregate)
+		warn_callers_overflow();
 	warnings_.flush(out_);
 	if (malformed_)
 		out_.warning(fmt::format("{} malformed events ignored", malformed_));

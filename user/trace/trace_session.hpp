@@ -26,6 +26,7 @@
 #include "analysis/hot_spots.hpp"
 #include "analysis/htab_geometry.hpp"
 #include "analysis/stats.hpp"
+#include "trace/aggregates.hpp"
 #include "trace/output.hpp"
 #include "trace/tracer.hpp"
 #include "trace/walks.hpp"
@@ -46,6 +47,10 @@ struct SessionConfig {
 	std::vector<uint32_t> pids;
 	std::string comm; // --comm NAME: exact match of the thread's comm
 	uint64_t ringbuf_bytes = 16u << 20; // for the starvation advice only
+	// Aggregate mode (trace --order none; serve by default): the kernel
+	// adds calls up (trace/aggregates.hpp); no walk records, and -p/--comm
+	// are filtered in the kernel.
+	bool aggregate = false;
 	// Interval summaries carry each hash map's slowest calls since the
 	// last interval (MapStats::recent_slowest): for serve and top.
 	bool recent_slowest = false;
@@ -79,6 +84,11 @@ private:
 	void print_summaries(StatsSet &stats, const std::map<uint32_t, uint64_t> &lost,
 			     std::string_view scope);
 	void watch_losses();
+	// Aggregate mode: reads the kernel's totals and adds what is new to
+	// the interval and total stats.
+	void read_aggregates();
+	void warn_callers_overflow();
+	void forget_gone_maps();
 	void warn_lost(const KernelCounters &k, const std::map<uint32_t, uint64_t> &lost);
 
 	TraceOutput &out_;
@@ -97,6 +107,9 @@ private:
 	std::chrono::steady_clock::time_point window_start_;
 	KernelCounters window_counters_;
 	bool told_starved_ = false;
+	std::map<uint32_t, AggMap> agg_prev_; // aggregate mode: the last reading
+	uint64_t agg_prev_calls_ = 0;         // calls in agg_prev_
+	std::chrono::steady_clock::time_point agg_read_at_;
 	bool finished_ = false;
 };
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cerrno>
 #include <cstdarg>
 #include <fstream>
@@ -266,6 +267,14 @@ struct Tracer::Impl {
 	HookKind hook = HookKind::Tracepoint;
 	bool attached = false;
 	bool registered = false;
+	bool aggregate = false;
+	// Aggregate mode: the last raw 32-bit bucket counts per map and CPU,
+	// and their widened sums.
+	struct Widened {
+		std::vector<uint32_t> raw; // ncpu * TMI_AGG_BUCKETS
+		std::vector<uint64_t> total;
+	};
+	std::map<uint32_t, Widened> widened;
 
 	~Impl()
 	{
@@ -305,15 +314,33 @@ Attempt Tracer::Impl::try_hook(HookKind h, const TraceConfig &cfg)
 	skel->rodata->exact_cursor = cfg.exact_cursor;
 	bool task_storage = !cfg.tid_hash_state && task_storage_usable(h);
 	skel->rodata->use_task_storage = task_storage;
-	bpf_map__set_autocreate(skel->maps.inflight_task, task_storage);
-	bpf_map__set_autocreate(skel->maps.inflight_tid, !task_storage);
+	skel->rodata->aggregate = cfg.aggregate;
+	skel->rodata->agg_pid_set = cfg.aggregate && !cfg.agg_pids.empty();
+	std::string comm = cfg.agg_comm.substr(0, TMI_COMM_LEN - 1);
+	if (cfg.aggregate)
+		std::copy(comm.begin(), comm.end(), const_cast<char *>(skel->rodata->agg_comm));
+	// Only the maps of the chosen mode and state are created (the other
+	// mode's code is dead to the verifier).
+	bool ev = !cfg.aggregate;
+	bpf_map__set_autocreate(skel->maps.inflight_task, ev && task_storage);
+	bpf_map__set_autocreate(skel->maps.inflight_tid, ev && !task_storage);
+	bpf_map__set_autocreate(skel->maps.agg_task, !ev && task_storage);
+	bpf_map__set_autocreate(skel->maps.agg_tid, !ev && !task_storage);
+	bpf_map__set_autocreate(skel->maps.agg_maps, !ev);
+	bpf_map__set_autocreate(skel->maps.agg_callers, !ev);
+	bpf_map__set_autocreate(skel->maps.agg_pids, !ev);
 	bpf_program *p;
 	bpf_object__for_each_program(p, skel->obj)
 		bpf_program__set_autoload(p, hook_of(p) == h);
 
 	uint32_t n = std::max<size_t>(1, cfg.map_ids.size());
-	if (int err = bpf_map__set_max_entries(skel->maps.events, cfg.ringbuf_bytes))
+	// Aggregate mode writes no event: the smallest ring (one page).
+	uint64_t ring = cfg.aggregate ? uint64_t(sysconf(_SC_PAGESIZE)) : cfg.ringbuf_bytes;
+	if (int err = bpf_map__set_max_entries(skel->maps.events, ring))
 		throw sys_error("can't size the ring buffer", err);
+	bpf_map__set_max_entries(skel->maps.agg_maps,
+				 cfg.agg_max_maps ? cfg.agg_max_maps : std::max<uint32_t>(1024, n));
+	bpf_map__set_max_entries(skel->maps.agg_pids, std::max<size_t>(1, cfg.agg_pids.size()));
 	bpf_map__set_max_entries(skel->maps.target_maps, n);
 	bpf_map__set_max_entries(skel->maps.lost_by_map, std::max<uint32_t>(4096, n));
 	bpf_map__set_max_entries(skel->maps.failed_by_errno, std::max<uint32_t>(4096, n));
@@ -330,6 +357,10 @@ Attempt Tracer::Impl::try_hook(HookKind h, const TraceConfig &cfg)
 	for (uint32_t id : cfg.map_ids)
 		if (bpf_map_update_elem(bpf_map__fd(skel->maps.target_maps), &id, &one, BPF_ANY))
 			throw sys_error(fmt::format("can't add map id {} to the filter", id), errno);
+	if (cfg.aggregate)
+		for (uint32_t pid : cfg.agg_pids)
+			if (bpf_map_update_elem(bpf_map__fd(skel->maps.agg_pids), &pid, &one, BPF_ANY))
+				throw sys_error(fmt::format("can't add pid {} to the filter", pid), errno);
 	if (int err = tracer_bpf__attach(skel.get())) {
 		a.why = fmt::format("{} (attaching: {})", name, errno_text(err));
 		return a;
@@ -419,6 +450,9 @@ std::unique_ptr<Tracer> Tracer::start(const TraceConfig &cfg, Handler handler)
 		throw Error(fmt::format("can't load the tracer: kernel {} lacks {}{}", kernel_release(),
 					candidates.size() > 1 ? "every hook: " : "", lacks));
 	impl->attached = true;
+	impl->aggregate = cfg.aggregate;
+	if (cfg.aggregate)
+		return std::unique_ptr<Tracer>(new Tracer(std::move(impl)));
 	impl->ring.reset(ring_buffer__new(bpf_map__fd(impl->skel->maps.events), Impl::on_record,
 					  impl.get(), nullptr));
 	if (!impl->ring)
@@ -428,6 +462,11 @@ std::unique_ptr<Tracer> Tracer::start(const TraceConfig &cfg, Handler handler)
 
 int Tracer::poll(int timeout_ms)
 {
+	if (impl_->aggregate) { // nothing to drain: aggregates() reads the kernel's sums
+		if (timeout_ms > 0)
+			usleep(useconds_t(timeout_ms) * 1000);
+		return 0;
+	}
 	int n = ring_buffer__poll(impl_->ring.get(), timeout_ms);
 	if (n < 0 && n != -EINTR)
 		throw sys_error("can't poll ring buffer", n);
@@ -500,6 +539,104 @@ std::map<uint32_t, std::map<int, uint64_t>> Tracer::failed_by_errno() const
 		throw sys_error("can't read failed-call counters", errno);
 	return out;
 }
+
+namespace {
+
+// Every key of a map of the tracer (its own calls are never traced).
+template <typename K> std::vector<K> keys_of(int fd, const char *what)
+{
+	std::vector<K> keys;
+	K key, *prev = nullptr;
+	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
+		keys.push_back(key);
+		prev = &keys.back();
+	}
+	if (errno != ENOENT)
+		throw sys_error(fmt::format("can't read {}", what), errno);
+	return keys;
+}
+
+std::string fixed_string(const char *s, size_t n) { return std::string(s, strnlen(s, n)); }
+
+} // namespace
+
+std::map<uint32_t, AggMap> Tracer::aggregates()
+{
+	int ncpu = libbpf_num_possible_cpus();
+	if (ncpu < 0)
+		throw sys_error("can't count possible CPUs", ncpu);
+	std::map<uint32_t, AggMap> out;
+	int fd = bpf_map__fd(impl_->skel->maps.agg_maps);
+	std::vector<tmi_agg_map> vals(ncpu); // 8-byte multiple: the per-CPU stride
+	static_assert(sizeof(tmi_agg_map) % 8 == 0);
+	for (uint32_t id : keys_of<uint32_t>(fd, "aggregate counters")) {
+		if (bpf_map_lookup_elem(fd, &id, vals.data()))
+			continue; // gone between the walk and the lookup: never, entries stay
+		AggMap &a = out[id];
+		a.map_id = id;
+		Impl::Widened &w = impl_->widened[id];
+		w.raw.resize(size_t(ncpu) * TMI_AGG_BUCKETS);
+		w.total.resize(TMI_AGG_BUCKETS);
+		for (int c = 0; c < ncpu; c++) {
+			const tmi_agg_map &v = vals[c];
+			a.get_next_key_calls += v.get_next_key_calls;
+			a.lookup_batch_calls += v.lookup_batch_calls;
+			a.lookup_and_delete_batch_calls += v.lookup_and_delete_batch_calls;
+			a.walks_started += v.walks_started;
+			a.walks_complete += v.walks_complete;
+			a.walks_abandoned += v.walks_abandoned;
+			a.batch_walks_started += v.batch_walks_started;
+			a.batch_walks_complete += v.batch_walks_complete;
+			a.batch_walks_abandoned += v.batch_walks_abandoned;
+			a.walks_other_start += v.walks_other_start;
+			a.latency_sum_ns += v.latency_sum_ns;
+			a.latency_max_ns = std::max<uint64_t>(a.latency_max_ns, v.latency_max_ns);
+			a.callers_overflow += v.callers_overflow;
+			if (v.map_type && !a.map_type)
+				a.map_type = v.map_type;
+			if (v.map_name[0] && a.map_name.empty())
+				a.map_name = fixed_string(v.map_name, sizeof(v.map_name));
+			uint32_t *raw = &w.raw[size_t(c) * TMI_AGG_BUCKETS];
+			for (size_t b = 0; b < TMI_AGG_BUCKETS; b++) {
+				w.total[b] += uint32_t(v.hist[b] - raw[b]); // modulo 2^32
+				raw[b] = v.hist[b];
+			}
+		}
+		a.hist = w.total;
+	}
+	int cfd = bpf_map__fd(impl_->skel->maps.agg_callers);
+	std::vector<tmi_agg_caller> cv(ncpu);
+	static_assert(sizeof(tmi_agg_caller) % 8 == 0);
+	for (auto &k : keys_of<tmi_agg_caller_key>(cfd, "aggregate callers")) {
+		if (bpf_map_lookup_elem(cfd, &k, cv.data()))
+			continue;
+		AggCaller &c = out[k.map_id].callers[k.tgid];
+		for (auto &v : cv) {
+			c.calls += v.calls;
+			c.walks += v.walks;
+			if (v.comm[0] && c.comm.empty())
+				c.comm = fixed_string(v.comm, sizeof(v.comm));
+		}
+	}
+	return out;
+}
+
+size_t Tracer::aggregate_capacity() const
+{
+	return bpf_map__max_entries(impl_->skel->maps.agg_maps);
+}
+
+void Tracer::forget_aggregates(uint32_t map_id)
+{
+	int cfd = bpf_map__fd(impl_->skel->maps.agg_callers);
+	for (auto &k : keys_of<tmi_agg_caller_key>(cfd, "aggregate callers"))
+		if (k.map_id == map_id)
+			bpf_map_delete_elem(cfd, &k);
+	bpf_map_delete_elem(bpf_map__fd(impl_->skel->maps.agg_maps), &map_id);
+	impl_->widened.erase(map_id);
+}
+
+bool Tracer::aggregate() const { return impl_->aggregate; }
 
 std::string_view Tracer::hook_name() const { return hook_kind_name(impl_->hook); }
 HookKind Tracer::hook() const { return impl_->hook; }

@@ -53,6 +53,40 @@ struct TraceConfig {
 	// Keep per-thread state in the tid-keyed hash map even where task
 	// storage works (what kernels before 5.12 get): for tests.
 	bool tid_hash_state = false;
+	// Aggregate mode (bpf/agg.bpf.h): no event per call; read aggregates()
+	// instead. The ring buffer is not used (poll() only waits).
+	bool aggregate = false;
+	// Aggregate mode only (no event reaches userspace to filter): several
+	// pids and a comm, filtered in the kernel. Empty = no filter.
+	std::vector<uint32_t> agg_pids;
+	std::string agg_comm;
+	// Aggregate mode: maps the kernel's table holds (0: 1024 or the
+	// selection's size, whichever is more); smaller for tests.
+	uint32_t agg_max_maps = 0;
+};
+
+// One map's cumulative aggregates since the tracer started (aggregate
+// mode; field meanings: trace_map_iter.h struct tmi_agg_map).
+struct AggCaller {
+	std::string comm; // the thread's name at the caller's first call
+	uint64_t calls = 0, walks = 0;
+};
+struct AggMap {
+	uint32_t map_id = 0, map_type = 0;
+	std::string map_name; // as the kernel had it at the map's first call
+	uint64_t get_next_key_calls = 0, lookup_batch_calls = 0, lookup_and_delete_batch_calls = 0;
+	uint64_t walks_started = 0, walks_complete = 0, walks_abandoned = 0;
+	uint64_t batch_walks_started = 0, batch_walks_complete = 0, batch_walks_abandoned = 0;
+	uint64_t walks_other_start = 0;
+	uint64_t latency_sum_ns = 0, latency_max_ns = 0;
+	uint64_t callers_overflow = 0;
+	std::vector<uint64_t> hist; // per log-linear bucket (LatencyHist's), summed over CPUs
+	std::map<uint32_t, AggCaller> callers; // by tgid
+
+	uint64_t calls() const
+	{
+		return get_next_key_calls + lookup_batch_calls + lookup_and_delete_batch_calls;
+	}
 };
 
 struct KernelCounters {
@@ -81,6 +115,16 @@ public:
 	std::map<uint32_t, uint64_t> lost_by_map() const;
 	// Calls that failed (other than ENOENT), per map id and positive errno.
 	std::map<uint32_t, std::map<int, uint64_t>> failed_by_errno() const;
+	// Aggregate mode: every map's totals since start, by map id. Must be
+	// called at least every few minutes under heavy load: the kernel's
+	// per-CPU bucket counts are 32-bit and widened here by differences.
+	std::map<uint32_t, AggMap> aggregates();
+	// Aggregate mode: how many maps the kernel's table holds, and its size.
+	size_t aggregate_capacity() const;
+	// Deletes a map's totals and callers from the kernel's tables (a map
+	// that is gone: its id is never reused, so nothing more comes).
+	void forget_aggregates(uint32_t map_id);
+	bool aggregate() const;
 	// The hook in use: "fentry", "kprobe", "tracepoint" or "raw_tp".
 	std::string_view hook_name() const;
 	HookKind hook() const;

@@ -1,0 +1,426 @@
+// `trace --order none`: the kernel adds calls up (bpf/agg.bpf.h), nothing
+// is sent per call. Real maps, walks made by this test, the tool run as a
+// child process; every expected count is what this test did. The records
+// must lack what this mode cannot know (restarts, duplicates, order).
+#include <bpf/bpf.h>
+#include <gtest/gtest.h>
+#include <linux/bpf.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "common/helpers.hpp"
+#include "common/root.hpp"
+#include "trace/trace_session.hpp"
+#include "trace/tracer.hpp"
+
+using namespace tmi;
+using namespace tmi::testing;
+using json = nlohmann::json;
+
+namespace {
+
+class NoneRun {
+public:
+	explicit NoneRun(uint32_t map_id, std::vector<std::string> extra = {})
+	{
+		std::vector<std::string> args{"-j", "--order", "none", "--map-id",
+					      std::to_string(map_id)};
+		args.insert(args.end(), extra.begin(), extra.end());
+		child_ = std::make_unique<Child>(tracer_argv(args));
+		started_ = child_->wait_for_stderr_line("Tracing", std::chrono::seconds(30));
+	}
+	bool started() const { return started_; }
+	std::string err() const { return child_->err(); }
+	std::vector<json> stop()
+	{
+		child_->signal(SIGINT);
+		EXPECT_EQ(child_->wait(), 0) << child_->err();
+		std::vector<json> out;
+		for (auto &line : split_lines(child_->out()))
+			out.push_back(json::parse(line));
+		return out;
+	}
+
+private:
+	std::unique_ptr<Child> child_;
+	bool started_ = false;
+};
+
+// The total summary of `id`; fails the test on any per-call record.
+json total_of(const std::vector<json> &lines, uint32_t id)
+{
+	json found;
+	for (auto &j : lines) {
+		EXPECT_NE(j["type"], "walk") << j.dump();
+		EXPECT_NE(j["type"], "batch_walk") << j.dump();
+		if (j["type"] == "summary" && j["scope"] == "total" && j["map_id"] == id)
+			found = j;
+	}
+	return found;
+}
+
+uint64_t hist_count(const json &s)
+{
+	uint64_t n = 0;
+	for (auto &b : s["latency_ns"]["hist"])
+		n += b["count"].get<uint64_t>();
+	return n;
+}
+
+// What this mode cannot know is absent, not zero.
+void expect_no_order_fields(const json &s)
+{
+	EXPECT_FALSE(s.contains("restarts")) << s.dump();
+	EXPECT_FALSE(s.contains("duplicates")) << s.dump();
+	EXPECT_FALSE(s.contains("order_sha256")) << s.dump();
+	EXPECT_EQ(s["callers_overflow"], 0) << s.dump();
+}
+
+// caller pid -> {calls, walks}
+std::map<uint32_t, std::pair<uint64_t, uint64_t>> callers_of(const json &s)
+{
+	std::map<uint32_t, std::pair<uint64_t, uint64_t>> out;
+	for (auto &c : s["top_callers"])
+		out[c["pid"].get<uint32_t>()] = {c["calls"].get<uint64_t>(), c["walks"].get<uint64_t>()};
+	return out;
+}
+
+template <typename F> pid_t fork_child(F fn)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		fn();
+		_exit(0);
+	}
+	return pid;
+}
+
+void wait_ok(pid_t pid)
+{
+	int st = 0;
+	waitpid(pid, &st, 0);
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+} // namespace
+
+// Two walks by one thread: calls, complete walks, histogram count, caller.
+TEST(TraceAggregate, SingleThreadCountsEveryCallAndWalk)
+{
+	TMI_REQUIRE_ROOT();
+	const uint64_t n = 300;
+	UniqueFd map = filled_hash(4, 8, 512, n);
+	UniqueFd other = filled_hash(4, 8, 64, 10); // not selected: never counted
+	uint32_t id = map_id(map.get());
+	NoneRun run(id);
+	ASSERT_TRUE(run.started()) << run.err();
+	uint64_t calls = 0;
+	for (int i = 0; i < 2; i++) {
+		calls += walk_keys(map.get(), 4).size() + 1; // + the final ENOENT
+		walk_keys(other.get(), 4);                   // interleaved with the selected map's walks
+	}
+	auto lines = run.stop();
+	for (auto &j : lines)
+		EXPECT_NE(j["map_id"], map_id(other.get())) << j.dump();
+	auto s = total_of(lines, id);
+	ASSERT_FALSE(s.is_null());
+	EXPECT_EQ(s["calls"], calls);
+	EXPECT_EQ(s["get_next_key_calls"], calls);
+	EXPECT_EQ(s["batch_calls"], 0);
+	EXPECT_EQ(s["walks"], 2);
+	EXPECT_EQ(s["complete_walks"], 2);
+	EXPECT_EQ(s["batch_walks"], 0);
+	EXPECT_EQ(s["unknown_starts"], 0);
+	EXPECT_EQ(s["lost_events"], 0);
+	EXPECT_EQ(s["failed_calls"], json::object());
+	EXPECT_EQ(hist_count(s), calls);
+	EXPECT_GT(s["latency_ns"]["max"].get<uint64_t>(), 0u);
+	expect_no_order_fields(s);
+	auto callers = callers_of(s);
+	ASSERT_EQ(callers.size(), 1u) << s.dump();
+	EXPECT_EQ(callers[getpid()], std::make_pair(calls, uint64_t(2)));
+}
+
+// Two threads walking at once: two walks, one caller (the process).
+TEST(TraceAggregate, TwoThreadsAreTwoWalksOfOneCaller)
+{
+	TMI_REQUIRE_ROOT();
+	UniqueFd map = filled_hash(8, 8, 4096, 2000);
+	uint32_t id = map_id(map.get());
+	NoneRun run(id);
+	ASSERT_TRUE(run.started()) << run.err();
+	size_t a = 0, b = 0;
+	std::thread ta([&] { a = walk_keys(map.get(), 8).size(); });
+	std::thread tb([&] { b = walk_keys(map.get(), 8).size(); });
+	ta.join();
+	tb.join();
+	auto s = total_of(run.stop(), id);
+	uint64_t calls = a + 1 + b + 1;
+	EXPECT_EQ(s["calls"], calls);
+	EXPECT_EQ(s["walks"], 2);
+	EXPECT_EQ(s["complete_walks"], 2);
+	EXPECT_EQ(hist_count(s), calls);
+	expect_no_order_fields(s);
+	auto callers = callers_of(s);
+	ASSERT_EQ(callers.size(), 1u) << s.dump();
+	EXPECT_EQ(callers[getpid()], std::make_pair(calls, uint64_t(2)));
+}
+
+// Two processes: one caller each, with its own calls and walk.
+TEST(TraceAggregate, TwoProcessesAreTwoCallers)
+{
+	TMI_REQUIRE_ROOT();
+	const uint64_t n = 100, per_walk = n + 1;
+	UniqueFd map = filled_hash(4, 8, 256, n);
+	uint32_t id = map_id(map.get());
+	NoneRun run(id);
+	ASSERT_TRUE(run.started()) << run.err();
+	int fd = map.get();
+	pid_t p1 = fork_child([&] { walk_keys(fd, 4); });
+	wait_ok(p1);
+	pid_t p2 = fork_child([&] { walk_keys(fd, 4); walk_keys(fd, 4); });
+	wait_ok(p2);
+	auto s = total_of(run.stop(), id);
+	EXPECT_EQ(s["calls"], 3 * per_walk);
+	EXPECT_EQ(s["walks"], 3);
+	EXPECT_EQ(s["complete_walks"], 3);
+	auto callers = callers_of(s);
+	ASSERT_EQ(callers.size(), 2u) << s.dump();
+	EXPECT_EQ(callers[p1], std::make_pair(per_walk, uint64_t(1)));
+	EXPECT_EQ(callers[p2], std::make_pair(2 * per_walk, uint64_t(2)));
+}
+
+// A jump back to a key returned earlier (from another buffer) ends the walk
+// incomplete and starts one that is not counted as starting at NULL.
+TEST(TraceAggregate, ResumedWalkIsANewWalkNotStartedAtNull)
+{
+	TMI_REQUIRE_ROOT();
+	const uint64_t n = 50;
+	UniqueFd map = filled_hash(4, 8, 128, n);
+	uint32_t id = map_id(map.get());
+	NoneRun run(id);
+	ASSERT_TRUE(run.started()) << run.err();
+	int fd = map.get();
+	uint32_t cur = 0, saved = 0;
+	uint64_t calls = 0;
+	void *prev = nullptr;
+	for (int i = 0; i < 10; i++) { // the first 10 keys, bpftool-style (one buffer)
+		ASSERT_EQ(bpf_map_get_next_key(fd, prev, &cur), 0);
+		calls++;
+		prev = &cur;
+		if (i == 3)
+			saved = cur;
+	}
+	// Back to the 4th key, from another buffer, then on to the end.
+	ASSERT_EQ(bpf_map_get_next_key(fd, &saved, &cur), 0);
+	calls++;
+	while (true) {
+		int err = bpf_map_get_next_key(fd, &cur, &cur);
+		calls++;
+		if (err) {
+			ASSERT_EQ(errno, ENOENT);
+			break;
+		}
+	}
+	auto s = total_of(run.stop(), id);
+	EXPECT_EQ(s["calls"], calls);
+	EXPECT_EQ(s["walks"], 2);
+	EXPECT_EQ(s["complete_walks"], 1);
+	EXPECT_EQ(s["unknown_starts"], 1);
+	EXPECT_EQ(hist_count(s), calls);
+	expect_no_order_fields(s);
+	EXPECT_EQ(callers_of(s)[getpid()], std::make_pair(calls, uint64_t(2)));
+}
+
+// A batch walk: its calls are batch calls, one batch walk, complete.
+TEST(TraceAggregate, BatchWalkIsCounted)
+{
+	TMI_REQUIRE_ROOT();
+	UniqueFd map = filled_hash(4, 8, 1024, 600);
+	uint32_t id = map_id(map.get());
+	NoneRun run(id);
+	ASSERT_TRUE(run.started()) << run.err();
+	std::vector<uint32_t> keys(64);
+	std::vector<uint64_t> vals(64);
+	uint32_t out_batch = 0;
+	uint64_t calls = 0;
+	void *in = nullptr;
+	while (true) {
+		uint32_t count = 64;
+		int err = bpf_map_lookup_batch(map.get(), in, &out_batch, keys.data(), vals.data(), &count,
+					       nullptr);
+		calls++;
+		if (err) {
+			ASSERT_EQ(errno, ENOENT);
+			break;
+		}
+		in = &out_batch;
+	}
+	auto s = total_of(run.stop(), id);
+	EXPECT_EQ(s["calls"], calls);
+	EXPECT_EQ(s["batch_calls"], calls);
+	EXPECT_EQ(s["get_next_key_calls"], 0);
+	EXPECT_EQ(s["walks"], 1);
+	EXPECT_EQ(s["batch_walks"], 1);
+	EXPECT_EQ(s["complete_walks"], 1);
+	EXPECT_EQ(s["unknown_starts"], 0);
+	EXPECT_EQ(hist_count(s), calls);
+	expect_no_order_fields(s);
+	EXPECT_EQ(callers_of(s)[getpid()], std::make_pair(calls, uint64_t(1)));
+}
+
+// Failed calls are counted by errno and nowhere else; a walk cut short by
+// tracing's end is counted as an incomplete walk.
+TEST(TraceAggregate, FailedCallsAndAnOpenWalk)
+{
+	TMI_REQUIRE_ROOT();
+	UniqueFd map = filled_hash(4, 8, 64, 40);
+	uint32_t id = map_id(map.get());
+	NoneRun run(id);
+	ASSERT_TRUE(run.started()) << run.err();
+	const int bad = 3;
+	for (int i = 0; i < bad; i++) { // EFAULT inside the map operation: every hook sees it
+		uint32_t out = 0, count = 8;
+		bpf_map_lookup_batch(map.get(), nullptr, &out, (void *)8, (void *)8, &count, nullptr);
+	}
+	uint32_t key = 0;
+	ASSERT_EQ(bpf_map_get_next_key(map.get(), nullptr, &key), 0); // a walk left open
+	auto s = total_of(run.stop(), id);
+	EXPECT_EQ(s["failed_calls"], (json{{"EFAULT", bad}})) << s.dump();
+	EXPECT_EQ(s["calls"], 1);
+	EXPECT_EQ(s["batch_calls"], 0);
+	EXPECT_EQ(s["walks"], 1);
+	EXPECT_EQ(s["complete_walks"], 0);
+	EXPECT_EQ(hist_count(s), 1u);
+	expect_no_order_fields(s);
+}
+
+// Intervals add up to the totals; the text summary names no restarts.
+TEST(TraceAggregate, IntervalsAddUpToTheTotals)
+{
+	TMI_REQUIRE_ROOT();
+	UniqueFd map = filled_hash(4, 8, 256, 100);
+	uint32_t id = map_id(map.get());
+	NoneRun run(id, {"-i", "0.3"});
+	ASSERT_TRUE(run.started()) << run.err();
+	uint64_t calls = 0;
+	for (int i = 0; i < 3; i++) {
+		calls += walk_keys(map.get(), 4).size() + 1;
+		std::this_thread::sleep_for(std::chrono::milliseconds(400));
+	}
+	auto lines = run.stop();
+	uint64_t icalls = 0, iwalks = 0, ihist = 0;
+	for (auto &j : lines)
+		if (j["type"] == "summary" && j["scope"] == "interval" && j["map_id"] == id) {
+			icalls += j["calls"].get<uint64_t>();
+			iwalks += j["walks"].get<uint64_t>();
+			ihist += hist_count(j);
+			expect_no_order_fields(j);
+		}
+	auto s = total_of(lines, id);
+	EXPECT_EQ(s["calls"], calls);
+	EXPECT_EQ(icalls, calls);
+	EXPECT_EQ(iwalks, 3u);
+	EXPECT_EQ(ihist, calls);
+}
+
+// The per-thread state of kernels without task storage (a tid-keyed LRU
+// map) counts the same walks, on every hook that loads here.
+TEST(TraceAggregate, TidMapStateCountsTheSameWalks)
+{
+	TMI_REQUIRE_ROOT();
+	const uint64_t n = 200;
+	UniqueFd map = filled_hash(4, 8, 512, n);
+	uint32_t id = map_id(map.get());
+	for (bool tid_state : {true, false})
+		for (HookKind h : {HookKind::Tracepoint, HookKind::RawTracepoint, HookKind::Fentry,
+				   HookKind::Kprobe}) {
+			TraceConfig cfg;
+			cfg.hook = h;
+			cfg.map_ids = {id};
+			cfg.aggregate = true;
+			cfg.tid_hash_state = tid_state;
+			std::unique_ptr<Tracer> t;
+			try {
+				t = Tracer::start(cfg, [](const void *, size_t) {});
+			} catch (const std::exception &) {
+				ASSERT_TRUE(h == HookKind::Fentry || h == HookKind::Kprobe)
+					<< hook_kind_name(h) << " must load on every kernel tested";
+				continue;
+			}
+			int fd = map.get();
+			pid_t p = fork_child([&] { walk_keys(fd, 4); walk_keys(fd, 4); });
+			wait_ok(p);
+			t->stop();
+			AggMap a = t->aggregates()[id];
+			std::string what = fmt::format("{} tid_state={}", t->hook_name(), tid_state);
+			EXPECT_EQ(a.get_next_key_calls, 2 * (n + 1)) << what;
+			EXPECT_EQ(a.walks_started, 2u) << what;
+			EXPECT_EQ(a.walks_complete, 2u) << what;
+			EXPECT_EQ(a.walks_other_start, 0u) << what;
+			ASSERT_EQ(a.callers.size(), 1u) << what;
+			EXPECT_EQ(a.callers[uint32_t(p)].calls, 2 * (n + 1)) << what;
+			EXPECT_EQ(a.callers[uint32_t(p)].walks, 2u) << what;
+		}
+}
+
+namespace {
+
+// Keeps the summaries a session writes.
+struct Collect final : TraceOutput {
+	std::map<std::pair<std::string, uint32_t>, MapStats> last; // (scope, map id)
+	std::vector<std::string> warnings;
+	void walk(const Walk &, const MapLabel &) override { ADD_FAILURE() << "a walk record"; }
+	void summaries_begin(const SummaryBlock &) override {}
+	void summary(const MapStats &s, const MapLabel &, std::string_view scope) override
+	{
+		last[{std::string(scope), s.map_id}] = s;
+	}
+	void warning(std::string_view m) override { warnings.emplace_back(m); }
+};
+
+} // namespace
+
+// The kernel's per-map table is bounded: maps that are gone are deleted
+// from it once read, so a run over more maps than it holds counts them all.
+TEST(TraceAggregate, GoneMapsMakeRoomForNewOnes)
+{
+	TMI_REQUIRE_ROOT();
+	const uint64_t n = 20;
+	std::vector<UniqueFd> maps;
+	TraceConfig cfg;
+	cfg.aggregate = true;
+	cfg.agg_max_maps = 4;
+	std::map<uint32_t, MapLabel> labels;
+	for (int i = 0; i < 10; i++) {
+		maps.push_back(filled_hash(4, 8, 64, n));
+		uint32_t id = map_id(maps.back().get());
+		cfg.map_ids.push_back(id);
+		labels[id] = {id, "tmi_test", BPF_MAP_TYPE_HASH};
+	}
+	Collect out;
+	TraceSession session(cfg, SessionConfig{.order = OrderMode::None, .aggregate = true}, out,
+			     labels);
+	for (auto &m : maps) {
+		int fd = m.get();
+		pid_t p = fork_child([&] { walk_keys(fd, 4); });
+		wait_ok(p);
+		m.reset(); // gone
+		session.print_interval(); // a reading
+	}
+	session.finish();
+	for (uint32_t id : cfg.map_ids) {
+		const MapStats &s = out.last[{"total", id}];
+		EXPECT_EQ(s.calls, n + 1) << id;
+		EXPECT_EQ(s.walks, 1u) << id;
+		EXPECT_EQ(s.complete_walks, 1u) << id;
+		EXPECT_EQ(s.lost_events, 0u) << id;
+	}
+	for (auto &w : out.warnings)
+		ADD_FAILURE() << w;
+}
