@@ -24,9 +24,11 @@ TEST(Aggregates, KernelBucketsAreLatencyHistBuckets)
 			vals.insert(vals.end(), {(1ull << shift) - 1 + d, (1ull << shift) + d});
 	for (int i = 0; i < 100000; i++)
 		vals.push_back(rng() >> (rng() % 64 + 28)); // mostly below 2^36
-	for (uint64_t v : vals)
-		if (v < (1ull << (TMI_AGG_MAX_MSB + 1)))
+	for (uint64_t v : vals) {
+		if (v < (1ull << (TMI_AGG_MAX_MSB + 1))) {
 			ASSERT_EQ(tmi_agg_bucket(v), LatencyHist::bucket_index(v)) << v;
+		}
+	}
 	EXPECT_EQ(tmi_agg_bucket(1ull << 36), uint32_t(TMI_AGG_BUCKETS - 1));
 	EXPECT_EQ(tmi_agg_bucket(~0ull), uint32_t(TMI_AGG_BUCKETS - 1));
 	EXPECT_EQ(LatencyHist::bucket_index((1ull << 36) - 1), size_t(TMI_AGG_BUCKETS - 1));
