@@ -46,11 +46,16 @@ std::string human_bytes(uint64_t b)
 	return fmt::format("{} bytes", b);
 }
 
-std::string what_helps(uint64_t ringbuf_bytes)
+// In-kernel counting sends no events: its losses are calls its bounded
+// tables had no room for, which a ring buffer does not change.
+std::string what_helps(const SessionConfig &sc)
 {
+	if (sc.aggregate)
+		return "what helps: fewer maps (--map-id/--map-name) or fewer threads calling "
+		       "at once";
 	return fmt::format("what helps: a bigger --ringbuf-size (now {}), --order none, fewer "
 			   "maps (--map-id/--map-name), or a less busy CPU for the tracer",
-			   human_bytes(ringbuf_bytes));
+			   human_bytes(sc.ringbuf_bytes));
 }
 
 // The kernel-side configuration: one pid is filtered in BPF; several are
@@ -298,7 +303,7 @@ void TraceSession::watch_losses()
 					 "last {:.1f} s ({} of {} calls); the summaries count them as "
 					 "lost_events; {}",
 					 made ? 100.0 * lost / made : 100.0, secs, lost, made,
-					 what_helps(sc_.ringbuf_bytes)));
+					 what_helps(sc_)));
 		told_starved_ = true;
 	}
 	window_start_ = now;
@@ -314,11 +319,12 @@ void TraceSession::warn_lost(const KernelCounters &k, const std::map<uint32_t, u
 		if (n)
 			ids.push_back(id);
 	uint64_t made = k.calls + k.no_slot;
-	out_.warning(fmt::format("{} events lost on {} ({} ring buffer full, {} no per-thread slot; "
+	out_.warning(fmt::format("{} events lost on {} ({} {}, {} no per-thread slot; "
 				 "{:.1f}% of {} calls); the summaries count them as lost_events; {}",
-				 k.lost, describe_map_ids(ids), k.lost - k.no_slot, k.no_slot,
+				 k.lost, describe_map_ids(ids), k.lost - k.no_slot,
+				 sc_.aggregate ? "counting table full" : "ring buffer full", k.no_slot,
 				 made ? 100.0 * k.lost / made : 100.0, made,
-				 what_helps(sc_.ringbuf_bytes)));
+				 what_helps(sc_)));
 }
 
 void TraceSession::print_interval()
