@@ -424,3 +424,47 @@ TEST(TraceAggregate, GoneMapsMakeRoomForNewOnes)
 	for (auto &w : out.warnings)
 		ADD_FAILURE() << w;
 }
+
+// A full counting table loses calls, and says so: every call is counted or
+// lost on its map, and the one warning names the table (no ring buffer is
+// involved in this mode, so --ringbuf-size is not what helps).
+TEST(TraceAggregate, AFullCountingTableIsReportedAsSuch)
+{
+	TMI_REQUIRE_ROOT();
+	const uint64_t n = 20;
+	std::vector<UniqueFd> maps;
+	TraceConfig cfg;
+	cfg.aggregate = true;
+	cfg.agg_max_maps = 2;
+	std::map<uint32_t, MapLabel> labels;
+	for (int i = 0; i < 4; i++) {
+		maps.push_back(filled_hash(4, 8, 64, n));
+		uint32_t id = map_id(maps.back().get());
+		cfg.map_ids.push_back(id);
+		labels[id] = {id, "tmi_test", BPF_MAP_TYPE_HASH};
+	}
+	Collect out;
+	TraceSession session(cfg, SessionConfig{.order = OrderMode::None, .aggregate = true}, out,
+			     labels);
+	for (auto &m : maps) {
+		int fd = m.get();
+		pid_t p = fork_child([&] { walk_keys(fd, 4); });
+		wait_ok(p);
+	}
+	session.finish();
+	uint64_t counted_maps = 0, lost_maps = 0;
+	for (uint32_t id : cfg.map_ids) {
+		const MapStats &s = out.last[{"total", id}];
+		EXPECT_EQ(s.calls + s.lost_events, n + 1) << id;
+		counted_maps += s.calls == n + 1;
+		lost_maps += s.lost_events == n + 1;
+	}
+	EXPECT_EQ(counted_maps, 2u);
+	EXPECT_EQ(lost_maps, 2u);
+	bool told = false;
+	for (auto &w : out.warnings) {
+		EXPECT_EQ(w.find("--ringbuf-size"), std::string::npos) << w;
+		told |= w.find(fmt::format("{} counting table full", 2 * (n + 1))) != std::string::npos;
+	}
+	EXPECT_TRUE(told) << "no warning names the full counting table";
+}
