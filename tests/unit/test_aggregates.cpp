@@ -23,7 +23,7 @@ TEST(Aggregates, KernelBucketsAreLatencyHistBuckets)
 		for (uint64_t d : {0ull, 1ull, 63ull})
 			vals.insert(vals.end(), {(1ull << shift) - 1 + d, (1ull << shift) + d});
 	for (int i = 0; i < 100000; i++)
-		vals.push_back(rng() >> (rng() % 64 + 28)); // mostly below 2^36
+		vals.push_back(rng() >> (rng() % 36 + 28)); // shifts 28..63: values below 2^36
 	for (uint64_t v : vals) {
 		if (v < (1ull << (TMI_AGG_MAX_MSB + 1))) {
 			ASSERT_EQ(tmi_agg_bucket(v), LatencyHist::bucket_index(v)) << v;
