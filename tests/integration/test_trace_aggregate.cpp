@@ -384,6 +384,28 @@ struct Collect final : TraceOutput {
 	void warning(std::string_view m) override { warnings.emplace_back(m); }
 };
 
+// `count` hash maps of n keys, all selected, with a counting table of
+// `table` maps.
+struct SelectedHashes {
+	std::vector<UniqueFd> maps;
+	TraceConfig cfg;
+	std::map<uint32_t, MapLabel> labels;
+};
+
+SelectedHashes selected_hashes(int count, uint32_t table, uint64_t n)
+{
+	SelectedHashes r;
+	r.cfg.aggregate = true;
+	r.cfg.agg_max_maps = table;
+	for (int i = 0; i < count; i++) {
+		r.maps.push_back(filled_hash(4, 8, 64, n));
+		uint32_t id = map_id(r.maps.back().get());
+		r.cfg.map_ids.push_back(id);
+		r.labels[id] = {id, "tmi_test", BPF_MAP_TYPE_HASH};
+	}
+	return r;
+}
+
 } // namespace
 
 // The kernel's per-map table is bounded: maps that are gone are deleted
@@ -392,17 +414,8 @@ TEST(TraceAggregate, GoneMapsMakeRoomForNewOnes)
 {
 	TMI_REQUIRE_ROOT();
 	const uint64_t n = 20;
-	std::vector<UniqueFd> maps;
-	TraceConfig cfg;
-	cfg.aggregate = true;
-	cfg.agg_max_maps = 4;
-	std::map<uint32_t, MapLabel> labels;
-	for (int i = 0; i < 10; i++) {
-		maps.push_back(filled_hash(4, 8, 64, n));
-		uint32_t id = map_id(maps.back().get());
-		cfg.map_ids.push_back(id);
-		labels[id] = {id, "tmi_test", BPF_MAP_TYPE_HASH};
-	}
+	SelectedHashes sel = selected_hashes(10, 4, n);
+	auto &[maps, cfg, labels] = sel;
 	Collect out;
 	TraceSession session(cfg, SessionConfig{.order = OrderMode::None, .aggregate = true}, out,
 			     labels);
@@ -432,17 +445,8 @@ TEST(TraceAggregate, AFullCountingTableIsReportedAsSuch)
 {
 	TMI_REQUIRE_ROOT();
 	const uint64_t n = 20;
-	std::vector<UniqueFd> maps;
-	TraceConfig cfg;
-	cfg.aggregate = true;
-	cfg.agg_max_maps = 2;
-	std::map<uint32_t, MapLabel> labels;
-	for (int i = 0; i < 4; i++) {
-		maps.push_back(filled_hash(4, 8, 64, n));
-		uint32_t id = map_id(maps.back().get());
-		cfg.map_ids.push_back(id);
-		labels[id] = {id, "tmi_test", BPF_MAP_TYPE_HASH};
-	}
+	SelectedHashes sel = selected_hashes(4, 2, n);
+	auto &[maps, cfg, labels] = sel;
 	Collect out;
 	TraceSession session(cfg, SessionConfig{.order = OrderMode::None, .aggregate = true}, out,
 			     labels);
