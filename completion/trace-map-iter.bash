@@ -69,7 +69,7 @@ _trace_map_iter()
 	case $cmd in
 	"") opts="-h --help --version $map_opts -p --pid --comm -d --duration -i --interval -j --json
 		  --order --ringbuf-size --exact-cursor --hook --probe --top --sort -o --output -v --verbose" ;;
-	dump) opts="-h --help $map_opts -o --output --format --consistent --digest --expect --raw" ;;
+	dump) opts="-h --help $map_opts -o --output --format --consistent --digest --expect --raw --fsync" ;;
 	diff) opts="-h --help -j --json" ;;
 	buckets) opts="-h --help $map_opts -j --json --top --svg" ;;
 	audit) opts="-h --help $map_opts --traced -j --json" ;;

@@ -159,6 +159,47 @@ TEST(OutputFile, ModesAreKeptAndSymlinksToFilesAndDirectoriesRefused)
 	EXPECT_NE(dir.err.find("is a directory"), std::string::npos) << dir.err;
 }
 
+// The rename is atomic but not durable unless asked: the system calls, as
+// strace sees them, show fsync on the temporary only with --fsync, and the
+// bytes are the same either way. --fsync without -o is a usage error.
+TEST(OutputFile, FsyncOnlyWithTheFlagAndTheSameBytes)
+{
+	TMI_REQUIRE_ROOT();
+	TempDir d;
+	UniqueFd m = filled_hash(8, 16, 4096, 3000);
+	auto traced = [&](const std::string &out, bool fsync) {
+		std::string log = out + ".strace";
+		std::vector<std::string> argv{"/usr/bin/strace", "-f", "-qq", "-e", "trace=fsync,fdatasync,rename",
+					      "-o", log, tool_path(), "dump", "--map-id", id_of(m.get()),
+					      "-o", out};
+		if (fsync)
+			argv.push_back("--fsync");
+		Child c(argv);
+		EXPECT_EQ(c.wait(), 0) << c.err();
+		std::string calls = slurp(log);
+		unlink(log.c_str());
+		return calls;
+	};
+	std::string plain = d.path + "/plain.jsonl", durable = d.path + "/durable.jsonl";
+	std::string without = traced(plain, false), with = traced(durable, true);
+	EXPECT_EQ(without.find("fsync("), std::string::npos) << without;
+	EXPECT_NE(without.find("rename("), std::string::npos) << without;
+	// fsync of the temporary, then its rename onto the target.
+	size_t f = with.find("fsync("), r = with.find("rename(");
+	ASSERT_NE(f, std::string::npos) << with;
+	ASSERT_NE(r, std::string::npos) << with;
+	EXPECT_LT(f, r) << with;
+	EXPECT_NE(with.find("durable.jsonl\")"), std::string::npos) << with;
+	std::string bytes = slurp(plain);
+	EXPECT_EQ(split_lines(bytes).size(), 3001u);
+	EXPECT_EQ(slurp(durable), bytes);
+	EXPECT_EQ(run_tool({"dump", "--map-id", id_of(m.get())}).out, bytes);
+
+	RunResult no_file = run_tool({"dump", "--map-id", id_of(m.get()), "--fsync"});
+	EXPECT_EQ(no_file.code, 2) << no_file.err;
+	EXPECT_NE(no_file.err.find("--fsync requires --output"), std::string::npos) << no_file.err;
+}
+
 TEST(OutputFile, BucketsSvgGoesThroughTheSameSafeWriter)
 {
 	TMI_REQUIRE_ROOT();

@@ -50,10 +50,11 @@ FILE *fdopen_or_throw(UniqueFd fd, const std::string &path)
 
 } // namespace
 
-OutputFile OutputFile::open(const std::string &path)
+OutputFile OutputFile::open(const std::string &path, bool fsync)
 {
 	OutputFile o;
 	o.path_ = path;
+	o.fsync_ = fsync;
 	if (path == "-") {
 		o.out_ = stdout;
 		return o;
@@ -111,7 +112,7 @@ OutputFile OutputFile::open(const std::string &path)
 
 OutputFile::OutputFile(OutputFile &&o) noexcept
 	: path_(std::move(o.path_)), tmp_(std::move(o.tmp_)), out_(std::exchange(o.out_, nullptr)),
-	  owned_(std::exchange(o.owned_, false)), done_(std::exchange(o.done_, true))
+	  owned_(std::exchange(o.owned_, false)), done_(std::exchange(o.done_, true)), fsync_(o.fsync_)
 {
 }
 
@@ -143,7 +144,7 @@ void OutputFile::commit()
 		err = errno;
 	else if (std::ferror(out_))
 		err = EIO;
-	else if (!tmp_.empty() && ::fsync(fileno(out_)) != 0)
+	else if (fsync_ && !tmp_.empty() && ::fsync(fileno(out_)) != 0)
 		err = errno;
 	FILE *f = std::exchange(out_, nullptr);
 	if (std::fclose(f) != 0 && !err)

@@ -3,8 +3,11 @@
 //
 // A regular file (or a path that does not exist yet) is written to a
 // temporary made with mkstemp (O_EXCL: never through a symlink or a file
-// someone else made) in the target's directory, then fsync'd and renamed
-// over the target: a reader sees the old file or the whole new one. The
+// someone else made) in the target's directory, then renamed over the
+// target: a reader sees the old file or the whole new one. The rename is
+// atomic, not durable: like bpftool, sort -o and cp, nothing is fsync'd
+// unless open() is asked to (`dump --fsync`), since a 70 MB fsync costs
+// more than the dump it ends. The
 // target's mode (and owner, when we may) is kept; a new file gets 0644
 // under the umask. rename() happens only over a regular file or nothing.
 // Devices, FIFOs, sockets and "-" (stdout) are written directly, never
@@ -23,15 +26,16 @@ namespace tmi {
 
 class OutputFile {
 public:
-	// "-" is standard output (not owned, never closed).
-	static OutputFile open(const std::string &path);
+	// "-" is standard output (not owned, never closed). `fsync`: the
+	// temporary is fsync'd before the rename (regular files only).
+	static OutputFile open(const std::string &path, bool fsync = false);
 	OutputFile(OutputFile &&o) noexcept;
 	OutputFile &operator=(OutputFile &&) = delete;
 	OutputFile(const OutputFile &) = delete;
 	~OutputFile();
 
 	FILE *stream() const { return out_; }
-	// fflush + ferror, fsync (regular files), fclose, rename; throws on failure.
+	// fflush + ferror, fsync (if asked), fclose, rename; throws on failure.
 	void commit();
 
 private:
@@ -40,7 +44,7 @@ private:
 
 	std::string path_, tmp_; // tmp_ empty: written directly
 	FILE *out_ = nullptr;
-	bool owned_ = false, done_ = false;
+	bool owned_ = false, done_ = false, fsync_ = false;
 };
 
 // Writes `data` to `path` through an OutputFile; throws tmi::Error.

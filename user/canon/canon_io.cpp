@@ -59,8 +59,7 @@ std::string header_line(const CanonHeader &h)
 // length, so line i's offset is known before any is written. A regular
 // file is written in jobs of kJobLines lines taken by two threads, each
 // formatted into its own buffer with plain stores and pwritten at its
-// offset, its writeback started at once (the final fsync then waits for
-// little). When the digest is still pending, one thread computes it first
+// offset. When the digest is still pending, one thread computes it first
 // while the other writes lines, and the header (which holds the digest,
 // at a length known in advance) is written last. A pipe is written in order.
 constexpr size_t kJobLines = 16384;
@@ -127,8 +126,6 @@ void write_plain_lines(CanonDump &d, FILE *out)
 				failed = err;
 				return;
 			}
-			if (seekable) // start writeback now; fsync waits for less
-				sync_file_range(fd, at, end - buf.data(), SYNC_FILE_RANGE_WRITE);
 		}
 	};
 

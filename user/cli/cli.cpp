@@ -122,6 +122,8 @@ CLI::App *add_dump(CLI::App &root, DumpOptions &o)
 				       "Exit 0 if the digest is SHA (64 hex digits), 1 if not");
 	expect->excludes(digest)->excludes(out)->excludes(fmt_opt);
 	app->add_flag("--raw", o.raw, "Leave out the typed (BTF) rendering");
+	app->add_flag("--fsync", o.fsync, "fsync FILE before renaming it into place (durable, slower)")
+		->needs(out);
 	app->footer("EXAMPLES:\n    trace-map-iter dump --map-id 42 -o node1.jsonl\n"
 		    "    trace-map-iter dump --pinned /sys/fs/bpf/conntrack --digest\n"
 		    "    trace-map-iter dump --map-name counters --expect 3f0a...\n");

@@ -70,7 +70,7 @@ private:
 	{
 		// Regular files: written whole to a temporary, then renamed (a
 		// reader never sees a partial dump); every write checked.
-		OutputFile out = OutputFile::open(o_.output.empty() ? "-" : o_.output);
+		OutputFile out = OutputFile::open(o_.output.empty() ? "-" : o_.output, o_.fsync);
 		if (o_.digest_only)
 			fmt::print(out.stream(), "{}\n", dump.header().sha256);
 		else

@@ -44,6 +44,7 @@ struct DumpOptions {
 	std::string format = "jsonl"; // jsonl | table
 	int consistent = 0;          // 0 = one pass; else at most N passes
 	bool digest_only = false, raw = false;
+	bool fsync = false;          // fsync FILE (-o) before renaming it into place
 	bool expect_given = false;   // --expect was on the command line (even empty)
 	std::string expect;
 };
