@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "common/helpers.hpp"
+#include "integration/trace_run.hpp"
 #include "common/root.hpp"
 #include "trace/events.hpp"
 #include "trace/tracer.hpp"
@@ -50,20 +51,6 @@ std::string kernel_release()
 	struct utsname u;
 	uname(&u);
 	return u.release;
-}
-
-// Runs `fn` in a forked child (its calls are another process's calls to
-// the tracer) and waits for it.
-template <typename F> void in_child(F fn)
-{
-	pid_t pid = fork();
-	if (pid == 0) {
-		fn();
-		_exit(0);
-	}
-	int st = 0;
-	waitpid(pid, &st, 0);
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
 } // namespace

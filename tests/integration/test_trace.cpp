@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "common/helpers.hpp"
+#include "integration/trace_run.hpp"
 #include "common/root.hpp"
 #include "base/sha256.hpp"
 
@@ -25,45 +26,6 @@ using namespace tmi::testing;
 using json = nlohmann::json;
 
 namespace {
-
-// The tool, tracing; stop() ends it and parses its JSON lines.
-class TraceRun {
-public:
-	explicit TraceRun(std::vector<std::string> args)
-	{
-		args.insert(args.begin(), "-j");
-		child_ = std::make_unique<Child>(tracer_argv(args));
-		started_ = child_->wait_for_stderr_line("Tracing", std::chrono::seconds(30));
-	}
-	bool started() const { return started_; }
-	std::string err() const { return child_->err(); }
-
-	std::vector<json> stop()
-	{
-		child_->signal(SIGINT);
-		exit_code_ = child_->wait();
-		std::vector<json> out;
-		for (auto &line : split_lines(child_->out()))
-			out.push_back(json::parse(line));
-		return out;
-	}
-	int exit_code() const { return exit_code_; }
-
-private:
-	std::unique_ptr<Child> child_;
-	bool started_ = false;
-	int exit_code_ = -1;
-};
-
-std::vector<json> of_type(const std::vector<json> &lines, const std::string &type,
-			  uint32_t map_id)
-{
-	std::vector<json> out;
-	for (auto &j : lines)
-		if (j["type"] == type && j["map_id"] == map_id)
-			out.push_back(j);
-	return out;
-}
 
 json summary_of(const std::vector<json> &lines, uint32_t map_id)
 {

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/helpers.hpp"
+#include "integration/trace_run.hpp"
 #include "common/root.hpp"
 #include "trace/trace_session.hpp"
 #include "trace/tracer.hpp"
@@ -24,31 +25,27 @@ using json = nlohmann::json;
 
 namespace {
 
-class NoneRun {
+// The tracer in --order none; stop() also expects exit 0.
+class NoneRun : public TraceRun {
 public:
 	explicit NoneRun(uint32_t map_id, std::vector<std::string> extra = {})
+		: TraceRun(args(map_id, std::move(extra)))
 	{
-		std::vector<std::string> args{"-j", "--order", "none", "--map-id",
-					      std::to_string(map_id)};
-		args.insert(args.end(), extra.begin(), extra.end());
-		child_ = std::make_unique<Child>(tracer_argv(args));
-		started_ = child_->wait_for_stderr_line("Tracing", std::chrono::seconds(30));
 	}
-	bool started() const { return started_; }
-	std::string err() const { return child_->err(); }
 	std::vector<json> stop()
 	{
-		child_->signal(SIGINT);
-		EXPECT_EQ(child_->wait(), 0) << child_->err();
-		std::vector<json> out;
-		for (auto &line : split_lines(child_->out()))
-			out.push_back(json::parse(line));
-		return out;
+		auto lines = TraceRun::stop();
+		EXPECT_EQ(exit_code(), 0) << err();
+		return lines;
 	}
 
 private:
-	std::unique_ptr<Child> child_;
-	bool started_ = false;
+	static std::vector<std::string> args(uint32_t map_id, std::vector<std::string> extra)
+	{
+		std::vector<std::string> a{"--order", "none", "--map-id", std::to_string(map_id)};
+		a.insert(a.end(), extra.begin(), extra.end());
+		return a;
+	}
 };
 
 // The total summary of `id`; fails the test on any per-call record.
@@ -88,23 +85,6 @@ std::map<uint32_t, std::pair<uint64_t, uint64_t>> callers_of(const json &s)
 	for (auto &c : s["top_callers"])
 		out[c["pid"].get<uint32_t>()] = {c["calls"].get<uint64_t>(), c["walks"].get<uint64_t>()};
 	return out;
-}
-
-template <typename F> pid_t fork_child(F fn)
-{
-	pid_t pid = fork();
-	if (pid == 0) {
-		fn();
-		_exit(0);
-	}
-	return pid;
-}
-
-void wait_ok(pid_t pid)
-{
-	int st = 0;
-	waitpid(pid, &st, 0);
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
 } // namespace
