@@ -452,3 +452,144 @@ TEST(TraceAggregate, AFullCountingTableIsReportedAsSuch)
 	}
 	EXPECT_TRUE(told) << "no warning names the full counting table";
 }
+
+namespace {
+
+// A child process that, once told to go, makes `count` small hash maps one
+// after another (20 keys each), walks each fully (21 calls) and closes it
+// at once, sending each map's id down a pipe. ids() reads them after.
+class Churn {
+public:
+	static constexpr uint64_t kCallsPerMap = 21;
+	explicit Churn(int count)
+	{
+		int go[2], out[2];
+		EXPECT_EQ(pipe(go), 0);
+		EXPECT_EQ(pipe(out), 0);
+		pid_ = fork_child([&] {
+			close(go[1]);
+			close(out[0]);
+			char c;
+			if (read(go[0], &c, 1) != 1)
+				_exit(1);
+			for (int i = 0; i < count; i++) {
+				UniqueFd m = filled_hash(4, 8, 64, kCallsPerMap - 1);
+				uint32_t id = map_id(m.get());
+				walk_keys(m.get(), 4);
+				m.reset(); // gone right after its walk
+				if (write(out[1], &id, sizeof(id)) != sizeof(id))
+					_exit(1);
+			}
+		});
+		close(go[0]);
+		close(out[1]);
+		go_.reset(go[1]);
+		out_.reset(out[0]);
+	}
+	pid_t pid() const { return pid_; }
+	void go() { ASSERT_EQ(write(go_.get(), "g", 1), 1); }
+	// Whether the child is still running (it is reaped when it is not).
+	bool running()
+	{
+		int st = 0;
+		pid_t r = waitpid(pid_, &st, WNOHANG);
+		if (r == 0)
+			return true;
+		EXPECT_TRUE(r == pid_ && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		return false;
+	}
+	std::vector<uint32_t> ids()
+	{
+		std::vector<uint32_t> out;
+		uint32_t id;
+		while (read(out_.get(), &id, sizeof(id)) == sizeof(id))
+			out.push_back(id);
+		return out;
+	}
+
+private:
+	pid_t pid_ = -1;
+	UniqueFd go_, out_;
+};
+
+} // namespace
+
+// Maps that come and go while they are read: a map read, walked on, and
+// gone before the table is pruned must not be deleted with those calls
+// uncounted. Every churned map's calls are counted or lost, exactly, while
+// a small counting table is read (and pruned) over and over.
+TEST(TraceAggregate, MapsGoneBetweenReadingsKeepEveryCall)
+{
+	TMI_REQUIRE_ROOT();
+	Churn churn(400);
+	TraceConfig cfg;
+	cfg.aggregate = true;
+	cfg.agg_max_maps = 16; // pruned from 4 maps on
+	cfg.pid = churn.pid();
+	Collect out;
+	TraceSession session(cfg, SessionConfig{.order = OrderMode::None, .aggregate = true}, out, {});
+	churn.go();
+	while (churn.running())
+		session.print_interval(); // a reading, and pruning
+	session.finish();
+	std::vector<uint32_t> ids = churn.ids();
+	ASSERT_EQ(ids.size(), 400u);
+	uint64_t counted = 0, lost = 0;
+	for (uint32_t id : ids) {
+		auto it = out.last.find({"total", id});
+		ASSERT_NE(it, out.last.end()) << "no total summary for churned map " << id;
+		const MapStats &s = it->second;
+		EXPECT_EQ(s.calls + s.lost_events, Churn::kCallsPerMap) << id;
+		counted += s.calls;
+		lost += s.lost_events;
+	}
+	EXPECT_EQ(counted + lost, 400 * Churn::kCallsPerMap);
+	EXPECT_GT(counted, 0u);
+	for (auto &w : out.warnings)
+		EXPECT_EQ(w.find("accounting mismatch"), std::string::npos) << w;
+}
+
+// A long run (serve, top) forgets maps once gone, after their last
+// interval: what it holds stays bounded however many maps came and went,
+// and their calls were all in the intervals before.
+TEST(TraceAggregate, LongRunsForgetGoneMapsAfterTheirLastInterval)
+{
+	TMI_REQUIRE_ROOT();
+	Churn churn(300);
+	TraceConfig cfg;
+	cfg.aggregate = true;
+	cfg.agg_max_maps = 16;
+	cfg.pid = churn.pid();
+	Collect out;
+	TraceSession session(cfg, SessionConfig{.order = OrderMode::None, .aggregate = true}, out, {});
+	std::map<uint32_t, uint64_t> interval_calls; // added up over intervals
+	size_t most_seen = 0;
+	auto tick = [&] { // as LiveTracing::tick does
+		auto gone = TraceSession::gone_maps(session.seen_maps());
+		out.last.clear();
+		session.print_interval();
+		for (auto &[key, s] : out.last)
+			if (key.first == "interval")
+				interval_calls[key.second] += s.calls + s.lost_events;
+		session.forget_gone(std::set<uint32_t>(gone.begin(), gone.end()));
+		most_seen = std::max(most_seen, session.seen_maps().size());
+	};
+	churn.go();
+	while (churn.running())
+		tick();
+	for (int i = 0; i < 3; i++) // read the last maps, then forget them
+		tick();
+	std::vector<uint32_t> ids = churn.ids();
+	ASSERT_EQ(ids.size(), 300u);
+	for (uint32_t id : ids)
+		EXPECT_EQ(interval_calls[id], Churn::kCallsPerMap) << id;
+	// Gone maps still held: only those the counting table keeps until it
+	// is a quarter full (then they are pruned after a reading).
+	std::set<uint32_t> left = session.seen_maps();
+	size_t held = 0;
+	for (uint32_t id : ids)
+		held += left.count(id);
+	EXPECT_LE(held, cfg.agg_max_maps / 4);
+	// Bounded by the counting table and what one interval sees, not by 300.
+	EXPECT_LT(most_seen, 150u);
+}

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <optional>
 #include <set>
 
 #include "base/error.hpp"
@@ -89,7 +90,17 @@ std::string LiveTracing::describe() const
 void LiveTracing::tick(double seconds)
 {
 	engine_->begin_interval(seconds);
+	// Maps gone before the interval's readings: their last calls and
+	// losses are in them, then they are forgotten (TraceSession::forget_gone).
+	std::optional<std::vector<uint32_t>> gone;
+	try {
+		gone = TraceSession::gone_maps(session_->seen_maps());
+	} catch (const Error &e) {
+		engine_->warning(e.what()); // forget nothing this time
+	}
 	session_->print_interval();
+	if (gone)
+		session_->forget_gone(std::set<uint32_t>(gone->begin(), gone->end()));
 	try {
 		auto ids = all_map_ids();
 		engine_->drop_gone(std::set<uint32_t>(ids.begin(), ids.end()));

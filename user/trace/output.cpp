@@ -102,15 +102,15 @@ std::string describe_map_ids(const std::vector<uint32_t> &ids)
 
 void WarningTally::add(const std::string &what, const std::string &cause, uint32_t map_id)
 {
-	auto &ids = by_cause_[{what, cause}];
-	if (std::find(ids.begin(), ids.end(), map_id) == ids.end())
-		ids.push_back(map_id);
+	Ids &ids = by_cause_[{what, cause}];
+	if (ids.seen.insert(map_id).second)
+		ids.order.push_back(map_id);
 }
 
 void WarningTally::flush(TraceOutput &out)
 {
 	for (auto &[key, ids] : by_cause_)
-		out.warning(fmt::format("{} for {}: {}", key.first, describe_map_ids(ids), key.second));
+		out.warning(fmt::format("{} for {}: {}", key.first, describe_map_ids(ids.order), key.second));
 	by_cause_.clear();
 }
 

@@ -14,6 +14,7 @@
 #include <memory>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,7 +66,13 @@ public:
 	bool empty() const { return by_cause_.empty(); }
 
 private:
-	std::map<std::pair<std::string, std::string>, std::vector<uint32_t>> by_cause_;
+	// Ids in the order first added (the warning names the first ten); the
+	// set keeps a long run over many maps from re-scanning the list.
+	struct Ids {
+		std::vector<uint32_t> order;
+		std::set<uint32_t> seen;
+	};
+	std::map<std::pair<std::string, std::string>, Ids> by_cause_;
 };
 
 // "5 maps (ids 3, 7, 9, 12, 15)": at most 10 ids, then "and N more".

@@ -214,9 +214,33 @@ void TraceSession::print_summaries(StatsSet &stats, const std::map<uint32_t, uin
 	}
 }
 
+// The maps of `seen` missing from `live` (all_map_ids()). When `seen` was
+// known before `live` was asked, each of them existed then and is gone now
+// (a map made after `live` was asked is missing from it too, but it can't
+// be in `seen`).
+template <typename M>
+std::set<uint32_t> gone_among(const M &seen, const std::vector<uint32_t> &live)
+{
+	std::set<uint32_t> alive(live.begin(), live.end()), gone;
+	for (auto &[id, v] : seen)
+		if (!alive.count(id))
+			gone.insert(id);
+	return gone;
+}
+
 void TraceSession::read_aggregates()
 {
 	agg_read_at_ = std::chrono::steady_clock::now();
+	// The kernel's per-map table is bounded: once it is a quarter full, the
+	// maps that are gone are deleted after each reading (room for a burst
+	// of new maps within one reading period). Gone: read at the previous
+	// reading (so it existed then) and missing from a list of the maps
+	// asked for *before* this reading, which therefore holds every call it
+	// had. (Asked after, a map could take calls after the reading, vanish,
+	// and be deleted with those calls uncounted.)
+	std::optional<std::set<uint32_t>> gone;
+	if (agg_prev_.size() * 4 >= tracer_->aggregate_capacity())
+		gone = gone_among(agg_prev_, all_map_ids());
 	auto cur = tracer_->aggregates();
 	uint64_t calls = 0;
 	for (auto &[id, a] : cur) {
@@ -233,31 +257,65 @@ void TraceSession::read_aggregates()
 	received_ += calls - agg_prev_calls_;
 	agg_prev_calls_ = calls;
 	agg_prev_ = std::move(cur);
-	forget_gone_maps();
+	if (gone)
+		forget_gone_aggregates(*gone);
 }
 
-// The kernel's per-map table is bounded: once it is half full, the maps
-// that are gone (ids are never reused: nothing more comes for them) are
-// deleted after this last reading, so a long run over churning maps keeps
-// counting new ones.
-void TraceSession::forget_gone_maps()
+// Gone maps leave the kernel's table after their last reading, so a long
+// run over churning maps keeps counting new ones.
+void TraceSession::forget_gone_aggregates(const std::set<uint32_t> &gone)
 {
-	if (agg_prev_.size() * 2 < tracer_->aggregate_capacity())
-		return;
-	std::vector<uint32_t> ids = all_map_ids();
-	std::set<uint32_t> live(ids.begin(), ids.end());
-	for (auto it = agg_prev_.begin(); it != agg_prev_.end();) {
-		if (live.count(it->first)) {
-			++it;
+	for (uint32_t id : gone) {
+		auto it = agg_prev_.find(id);
+		if (it == agg_prev_.end())
 			continue;
-		}
+		const AggMap &a = it->second;
 		// Its open walks can't go on: they end now, incomplete.
-		add_open_walks(total_.of(it->first), it->second);
-		add_open_walks(interval_.of(it->first), it->second);
-		agg_prev_calls_ -= it->second.calls();
-		tracer_->forget_aggregates(it->first);
-		it = agg_prev_.erase(it);
+		add_open_walks(total_.of(id), a);
+		add_open_walks(interval_.of(id), a);
+		agg_prev_calls_ -= a.calls();
+		agg_prev_.erase(it);
 	}
+	tracer_->forget_aggregates(gone);
+}
+
+std::set<uint32_t> TraceSession::seen_maps() const
+{
+	std::set<uint32_t> ids;
+	for (auto &[id, l] : labels_)
+		ids.insert(id);
+	for (auto &[id, n] : lost_at_interval_)
+		ids.insert(id);
+	return ids;
+}
+
+std::vector<uint32_t> TraceSession::gone_maps(const std::set<uint32_t> &seen)
+{
+	std::vector<uint32_t> gone;
+	std::set<uint32_t> alive;
+	for (uint32_t id : all_map_ids())
+		alive.insert(id);
+	for (uint32_t id : seen)
+		if (!alive.count(id))
+			gone.push_back(id);
+	return gone;
+}
+
+void TraceSession::forget_gone(std::set<uint32_t> gone)
+{
+	// Selected maps are always summarised; a map still in the counting
+	// table leaves it after its last reading (forget_gone_aggregates), and
+	// here at a later call.
+	std::erase_if(gone, [&](uint32_t id) { return selected_.count(id) || agg_prev_.count(id); });
+	for (uint32_t id : gone) {
+		auto l = lost_at_interval_.find(id);
+		gone_with_losses_ += l != lost_at_interval_.end() && l->second;
+		labels_.erase(id);
+		hot_.erase(id);
+		total_.maps().erase(id);
+		lost_at_interval_.erase(id);
+	}
+	tracer_->forget_lost(gone);
 }
 
 void TraceSession::warn_callers_overflow()
@@ -318,10 +376,15 @@ void TraceSession::warn_lost(const KernelCounters &k, const std::map<uint32_t, u
 	for (auto &[id, n] : lost)
 		if (n)
 			ids.push_back(id);
+	// Maps forgotten once gone (serve, top) are no longer listed.
+	std::string where = ids.empty() ? "" : describe_map_ids(ids);
+	if (gone_with_losses_)
+		where += fmt::format("{}{} map{} since gone", where.empty() ? "" : " and ",
+				     gone_with_losses_, gone_with_losses_ == 1 ? "" : "s");
 	uint64_t made = k.calls + k.no_slot;
 	out_.warning(fmt::format("{} events lost on {} ({} {}, {} no per-thread slot; "
 				 "{:.1f}% of {} calls); the summaries count them as lost_events; {}",
-				 k.lost, describe_map_ids(ids), k.lost - k.no_slot,
+				 k.lost, where.empty() ? "no map known" : where, k.lost - k.no_slot,
 				 sc_.aggregate ? "counting table full" : "ring buffer full", k.no_slot,
 				 made ? 100.0 * k.lost / made : 100.0, made,
 				 what_helps(sc_)));

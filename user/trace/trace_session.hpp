@@ -69,6 +69,17 @@ public:
 	// Summaries of what happened since the last interval, then reset them.
 	void print_interval();
 	void finish();
+	// Long runs (serve, top) forget the maps that are gone: their labels,
+	// totals, hot-spot trackers and lost-event counters, here and in the
+	// kernel. Without it a run over maps that come and go grows by every
+	// map it ever saw (`trace` keeps them all for its total summaries).
+	// In this order: seen = seen_maps(); gone = gone_maps(seen) (those
+	// of them that no longer exist); print_interval() (its readings hold
+	// every call and loss of a map gone before they began); then
+	// forget_gone(gone). Ids are never reused: nothing more comes.
+	std::set<uint32_t> seen_maps() const;
+	static std::vector<uint32_t> gone_maps(const std::set<uint32_t> &seen);
+	void forget_gone(std::set<uint32_t> gone);
 
 	uint64_t received() const { return received_; }
 	std::string_view hook_name() const { return tracer_->hook_name(); }
@@ -88,7 +99,7 @@ private:
 	// the interval and total stats.
 	void read_aggregates();
 	void warn_callers_overflow();
-	void forget_gone_maps();
+	void forget_gone_aggregates(const std::set<uint32_t> &gone);
 	void warn_lost(const KernelCounters &k, const std::map<uint32_t, uint64_t> &lost);
 
 	TraceOutput &out_;
@@ -97,6 +108,7 @@ private:
 	std::set<uint32_t> selected_;
 	StatsSet total_, interval_;
 	std::map<uint32_t, uint64_t> lost_at_interval_;
+	uint64_t gone_with_losses_ = 0; // forgotten maps that had lost events
 	std::map<uint32_t, std::optional<HotSpotTracker>> hot_;
 	std::unique_ptr<HtabGeometryReader> geometry_; // loaded on first use
 	WarningTally warnings_;

@@ -626,14 +626,24 @@ size_t Tracer::aggregate_capacity() const
 	return bpf_map__max_entries(impl_->skel->maps.agg_maps);
 }
 
-void Tracer::forget_aggregates(uint32_t map_id)
+void Tracer::forget_aggregates(const std::set<uint32_t> &map_ids)
 {
+	if (map_ids.empty())
+		return;
 	int cfd = bpf_map__fd(impl_->skel->maps.agg_callers);
 	for (auto &k : keys_of<tmi_agg_caller_key>(cfd, "aggregate callers"))
-		if (k.map_id == map_id)
+		if (map_ids.count(k.map_id))
 			bpf_map_delete_elem(cfd, &k);
-	bpf_map_delete_elem(bpf_map__fd(impl_->skel->maps.agg_maps), &map_id);
-	impl_->widened.erase(map_id);
+	for (uint32_t id : map_ids) {
+		bpf_map_delete_elem(bpf_map__fd(impl_->skel->maps.agg_maps), &id);
+		impl_->widened.erase(id);
+	}
+}
+
+void Tracer::forget_lost(const std::set<uint32_t> &map_ids)
+{
+	for (uint32_t id : map_ids)
+		bpf_map_delete_elem(bpf_map__fd(impl_->skel->maps.lost_by_map), &id);
 }
 
 bool Tracer::aggregate() const { return impl_->aggregate; }

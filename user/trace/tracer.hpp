@@ -121,9 +121,11 @@ public:
 	std::map<uint32_t, AggMap> aggregates();
 	// Aggregate mode: how many maps the kernel's table holds, and its size.
 	size_t aggregate_capacity() const;
-	// Deletes a map's totals and callers from the kernel's tables (a map
-	// that is gone: its id is never reused, so nothing more comes).
-	void forget_aggregates(uint32_t map_id);
+	// Deletes maps' totals and callers from the kernel's tables (maps that
+	// are gone: an id is never reused, so nothing more comes): one pass.
+	void forget_aggregates(const std::set<uint32_t> &map_ids);
+	// Deletes gone maps' lost-event counters (lost_by_map) from the kernel.
+	void forget_lost(const std::set<uint32_t> &map_ids);
 	bool aggregate() const;
 	// The hook in use: "fentry", "kprobe", "tracepoint" or "raw_tp".
 	std::string_view hook_name() const;
