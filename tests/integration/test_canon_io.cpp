@@ -177,9 +177,7 @@ TEST(OutputFile, FsyncOnlyWithTheFlagAndTheSameBytes)
 			argv.push_back("-E");
 			argv.push_back(fmt::format("ASAN_OPTIONS={}:detect_leaks=0", asan));
 		}
-		for (std::string a : {tool_path(), std::string("dump"), std::string("--map-id"),
-				      id_of(m.get()), std::string("-o"), out})
-			argv.push_back(a);
+		argv.insert(argv.end(), {tool_path(), "dump", "--map-id", id_of(m.get()), "-o", out});
 		if (fsync)
 			argv.push_back("--fsync");
 		Child c(argv);

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <functional>
 #include <thread>
 
 #include "common/helpers.hpp"
@@ -372,6 +373,22 @@ struct SelectedHashes {
 	std::map<uint32_t, MapLabel> labels;
 };
 
+// A TraceSession's configuration in this mode (trace --order none).
+const SessionConfig kCounting{.order = OrderMode::None, .aggregate = true};
+
+// Each map walked once by a child process (another process's calls);
+// `after` runs after each walk.
+void walk_each_in_a_child(std::vector<UniqueFd> &maps,
+			  const std::function<void(UniqueFd &)> &after = {})
+{
+	for (auto &m : maps) {
+		int fd = m.get();
+		in_child([&] { walk_keys(fd, 4); });
+		if (after)
+			after(m);
+	}
+}
+
 SelectedHashes selected_hashes(int count, uint32_t table, uint64_t n)
 {
 	SelectedHashes r;
@@ -397,15 +414,11 @@ TEST(TraceAggregate, GoneMapsMakeRoomForNewOnes)
 	SelectedHashes sel = selected_hashes(10, 4, n);
 	auto &[maps, cfg, labels] = sel;
 	Collect out;
-	TraceSession session(cfg, SessionConfig{.order = OrderMode::None, .aggregate = true}, out,
-			     labels);
-	for (auto &m : maps) {
-		int fd = m.get();
-		pid_t p = fork_child([&] { walk_keys(fd, 4); });
-		wait_ok(p);
+	TraceSession session(cfg, kCounting, out, labels);
+	walk_each_in_a_child(maps, [&](UniqueFd &m) {
 		m.reset(); // gone
 		session.print_interval(); // a reading
-	}
+	});
 	session.finish();
 	for (uint32_t id : cfg.map_ids) {
 		const MapStats &s = out.last[{"total", id}];
@@ -428,13 +441,8 @@ TEST(TraceAggregate, AFullCountingTableIsReportedAsSuch)
 	SelectedHashes sel = selected_hashes(4, 2, n);
 	auto &[maps, cfg, labels] = sel;
 	Collect out;
-	TraceSession session(cfg, SessionConfig{.order = OrderMode::None, .aggregate = true}, out,
-			     labels);
-	for (auto &m : maps) {
-		int fd = m.get();
-		pid_t p = fork_child([&] { walk_keys(fd, 4); });
-		wait_ok(p);
-	}
+	TraceSession session(cfg, kCounting, out, labels);
+	walk_each_in_a_child(maps);
 	session.finish();
 	uint64_t counted_maps = 0, lost_maps = 0;
 	for (uint32_t id : cfg.map_ids) {
@@ -527,7 +535,7 @@ TEST(TraceAggregate, MapsGoneBetweenReadingsKeepEveryCall)
 	cfg.agg_max_maps = 16; // pruned from 4 maps on
 	cfg.pid = churn.pid();
 	Collect out;
-	TraceSession session(cfg, SessionConfig{.order = OrderMode::None, .aggregate = true}, out, {});
+	TraceSession session(cfg, kCounting, out, {});
 	churn.go();
 	while (churn.running())
 		session.print_interval(); // a reading, and pruning
@@ -561,7 +569,7 @@ TEST(TraceAggregate, LongRunsForgetGoneMapsAfterTheirLastInterval)
 	cfg.agg_max_maps = 16;
 	cfg.pid = churn.pid();
 	Collect out;
-	TraceSession session(cfg, SessionConfig{.order = OrderMode::None, .aggregate = true}, out, {});
+	TraceSession session(cfg, kCounting, out, {});
 	std::map<uint32_t, uint64_t> interval_calls; // added up over intervals
 	size_t most_seen = 0;
 	auto tick = [&] { // as LiveTracing::tick does
@@ -571,7 +579,7 @@ TEST(TraceAggregate, LongRunsForgetGoneMapsAfterTheirLastInterval)
 		for (auto &[key, s] : out.last)
 			if (key.first == "interval")
 				interval_calls[key.second] += s.calls + s.lost_events;
-		session.forget_gone(std::set<uint32_t>(gone.begin(), gone.end()));
+		session.forget_gone(gone);
 		most_seen = std::max(most_seen, session.seen_maps().size());
 	};
 	churn.go();

@@ -92,7 +92,7 @@ void LiveTracing::tick(double seconds)
 	engine_->begin_interval(seconds);
 	// Maps gone before the interval's readings: their last calls and
 	// losses are in them, then they are forgotten (TraceSession::forget_gone).
-	std::optional<std::vector<uint32_t>> gone;
+	std::optional<std::set<uint32_t>> gone;
 	try {
 		gone = TraceSession::gone_maps(session_->seen_maps());
 	} catch (const Error &e) {
@@ -100,7 +100,7 @@ void LiveTracing::tick(double seconds)
 	}
 	session_->print_interval();
 	if (gone)
-		session_->forget_gone(std::set<uint32_t>(gone->begin(), gone->end()));
+		session_->forget_gone(std::move(*gone));
 	try {
 		auto ids = all_map_ids();
 		engine_->drop_gone(std::set<uint32_t>(ids.begin(), ids.end()));

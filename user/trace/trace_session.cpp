@@ -214,20 +214,6 @@ void TraceSession::print_summaries(StatsSet &stats, const std::map<uint32_t, uin
 	}
 }
 
-// The maps of `seen` missing from `live` (all_map_ids()). When `seen` was
-// known before `live` was asked, each of them existed then and is gone now
-// (a map made after `live` was asked is missing from it too, but it can't
-// be in `seen`).
-template <typename M>
-std::set<uint32_t> gone_among(const M &seen, const std::vector<uint32_t> &live)
-{
-	std::set<uint32_t> alive(live.begin(), live.end()), gone;
-	for (auto &[id, v] : seen)
-		if (!alive.count(id))
-			gone.insert(id);
-	return gone;
-}
-
 void TraceSession::read_aggregates()
 {
 	agg_read_at_ = std::chrono::steady_clock::now();
@@ -239,8 +225,12 @@ void TraceSession::read_aggregates()
 	// had. (Asked after, a map could take calls after the reading, vanish,
 	// and be deleted with those calls uncounted.)
 	std::optional<std::set<uint32_t>> gone;
-	if (agg_prev_.size() * 4 >= tracer_->aggregate_capacity())
-		gone = gone_among(agg_prev_, all_map_ids());
+	if (agg_prev_.size() * 4 >= tracer_->aggregate_capacity()) {
+		std::set<uint32_t> read_before;
+		for (auto &[id, a] : agg_prev_)
+			read_before.insert(id);
+		gone = gone_maps(read_before);
+	}
 	auto cur = tracer_->aggregates();
 	uint64_t calls = 0;
 	for (auto &[id, a] : cur) {
@@ -289,15 +279,16 @@ std::set<uint32_t> TraceSession::seen_maps() const
 	return ids;
 }
 
-std::vector<uint32_t> TraceSession::gone_maps(const std::set<uint32_t> &seen)
+// The maps of `seen` missing from all_map_ids(). When `seen` was known
+// before this call, each of them existed then and is gone now (a map made
+// since is missing from the list too, but it can't be in `seen`).
+std::set<uint32_t> TraceSession::gone_maps(const std::set<uint32_t> &seen)
 {
-	std::vector<uint32_t> gone;
-	std::set<uint32_t> alive;
-	for (uint32_t id : all_map_ids())
-		alive.insert(id);
+	std::vector<uint32_t> live = all_map_ids();
+	std::set<uint32_t> alive(live.begin(), live.end()), gone;
 	for (uint32_t id : seen)
 		if (!alive.count(id))
-			gone.push_back(id);
+			gone.insert(id);
 	return gone;
 }
 

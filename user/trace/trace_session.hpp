@@ -78,7 +78,7 @@ public:
 	// every call and loss of a map gone before they began); then
 	// forget_gone(gone). Ids are never reused: nothing more comes.
 	std::set<uint32_t> seen_maps() const;
-	static std::vector<uint32_t> gone_maps(const std::set<uint32_t> &seen);
+	static std::set<uint32_t> gone_maps(const std::set<uint32_t> &seen);
 	void forget_gone(std::set<uint32_t> gone);
 
 	uint64_t received() const { return received_; }
