@@ -124,7 +124,7 @@ TEST(LiveEngine, GoneMapsAreDroppedAndNotBroughtBack)
 	e.summary(s, {}, "interval");
 	EXPECT_EQ(e.map_ids(), (std::vector<uint32_t>{1, 2}));
 	existing.erase(2);
-	e.drop_gone(existing);
+	e.drop({2});
 	EXPECT_EQ(e.map_ids(), (std::vector<uint32_t>{1}));
 	e.summary(s, {}, "interval"); // a late summary of the gone map
 	EXPECT_EQ(e.map_ids(), (std::vector<uint32_t>{1}));

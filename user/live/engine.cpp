@@ -133,10 +133,11 @@ void LiveEngine::set_order_known(bool known)
 		st.order_known = known;
 }
 
-void LiveEngine::drop_gone(const std::set<uint32_t> &live_ids)
+void LiveEngine::drop(const std::set<uint32_t> &gone)
 {
 	std::lock_guard lock(mu_);
-	std::erase_if(maps_, [&](const auto &kv) { return !live_ids.count(kv.first); });
+	for (uint32_t id : gone)
+		maps_.erase(id);
 }
 
 void LiveEngine::set_facts(uint32_t map_id, const MapFacts &f)

@@ -14,8 +14,8 @@
 // kSlowShown per interval of kSlowWindow, and at most kCallerCap comm
 // values are kept, every later one summed as comm="other" (first come, kept:
 // counters never move between series); maps are only those that exist (a
-// map is adopted only while it can be opened, and drop_gone() drops the
-// ones that disappeared; a late summary for a gone map finds it unopenable
+// map is adopted only while it can be opened, and drop() drops the ones
+// that disappeared; a late summary for a gone map finds it unopenable
 // and is ignored).
 // Contract: thread-safe; never throws from the TraceOutput callbacks.
 #pragma once
@@ -112,8 +112,8 @@ public:
 	void begin_interval(double seconds);
 	// Registers a selected map up front (its series exist before any call).
 	void adopt(const MapLabel &label);
-	// Drops every map not in `live_ids` (the maps that exist now).
-	void drop_gone(const std::set<uint32_t> &live_ids);
+	// Drops these maps (gone from the node).
+	void drop(const std::set<uint32_t> &gone);
 	void set_facts(uint32_t map_id, const MapFacts &f);
 	// Whether the tracer feeding the engine knows restarts and duplicates
 	// (per-call events); set before any map is adopted.

@@ -91,7 +91,9 @@ void LiveTracing::tick(double seconds)
 {
 	engine_->begin_interval(seconds);
 	// Maps gone before the interval's readings: their last calls and
-	// losses are in them, then they are forgotten (TraceSession::forget_gone).
+	// losses are in them, then the session and the engine forget them
+	// (TraceSession::forget_gone). One listing of the node's maps per tick;
+	// a map that goes during the readings is forgotten at the next tick.
 	std::optional<std::set<uint32_t>> gone;
 	try {
 		gone = TraceSession::gone_maps(session_->seen_maps());
@@ -99,13 +101,9 @@ void LiveTracing::tick(double seconds)
 		engine_->warning(e.what()); // forget nothing this time
 	}
 	session_->print_interval();
-	if (gone)
+	if (gone) {
+		engine_->drop(*gone);
 		session_->forget_gone(std::move(*gone));
-	try {
-		auto ids = all_map_ids();
-		engine_->drop_gone(std::set<uint32_t>(ids.begin(), ids.end()));
-	} catch (const Error &e) {
-		engine_->warning(e.what()); // keep every map until the next tick
 	}
 }
 
