@@ -426,6 +426,26 @@ struct Peer {
 	std::string failure; // set when it could not run; its rows say so
 };
 
+// One timed walk while `c` (a tracer, already attached when `ready`) runs;
+// then c is stopped with SIGINT and must exit 0. false: p.failure says why,
+// each reason prefixed with `who`.
+bool timed_walk_while(Peer &p, Child &c, bool ready, std::string_view who, int fd)
+{
+	if (!ready) {
+		c.signal(SIGINT);
+		c.wait();
+		p.failure = fmt::format("{}did not start: {}", who, c.err().substr(0, 200));
+		return false;
+	}
+	p.seconds.push_back(seconds_of([&] { untraced_walk(fd); }));
+	c.signal(SIGINT);
+	if (c.wait() != 0) {
+		p.failure = fmt::format("{}failed: {}", who, c.err().substr(0, 200));
+		return false;
+	}
+	return true;
+}
+
 // One timed walk under `p`; false (p.failure set) when it could not start.
 bool walk_under(Peer &p, int fd, uint32_t id, const std::string &tool)
 {
@@ -449,18 +469,9 @@ bool walk_under(Peer &p, int fd, uint32_t id, const std::string &tool)
 		argv.insert(argv.end(), p.args.begin(), p.args.end());
 		Child tracer(argv);
 		pin_to_cpu(tracer.pid(), 0);
-		if (!tracer.wait_for_stderr_line("Tracing", std::chrono::seconds(30))) {
-			tracer.signal(SIGINT);
-			tracer.wait();
-			p.failure = "did not start: " + tracer.err().substr(0, 200);
+		bool ready = tracer.wait_for_stderr_line("Tracing", std::chrono::seconds(30));
+		if (!timed_walk_while(p, tracer, ready, "", fd))
 			return false;
-		}
-		p.seconds.push_back(seconds_of([&] { untraced_walk(fd); }));
-		tracer.signal(SIGINT);
-		if (tracer.wait() != 0) {
-			p.failure = "failed: " + tracer.err().substr(0, 200);
-			return false;
-		}
 		for (auto &line : split_lines(tracer.out())) {
 			auto j = nlohmann::json::parse(line, nullptr, false);
 			if (j.is_object() && j.value("type", "") == "summary") {
@@ -475,19 +486,8 @@ bool walk_under(Peer &p, int fd, uint32_t id, const std::string &tool)
 		// env: Child execs a path; -B line: flush per line into the pipe.
 		Child bt({"/usr/bin/env", "bpftrace", "-B", "line", "-e", kBpftraceOneLiner});
 		pin_to_cpu(bt.pid(), 0);
-		if (!bt.wait_for_stdout_line("ready", std::chrono::seconds(60))) {
-			bt.signal(SIGINT);
-			bt.wait();
-			p.failure = "bpftrace did not attach: " + bt.err().substr(0, 200);
-			return false;
-		}
-		p.seconds.push_back(seconds_of([&] { untraced_walk(fd); }));
-		bt.signal(SIGINT);
-		if (bt.wait() != 0) {
-			p.failure = "bpftrace failed: " + bt.err().substr(0, 200);
-			return false;
-		}
-		return true;
+		bool ready = bt.wait_for_stdout_line("ready", std::chrono::seconds(60));
+		return timed_walk_while(p, bt, ready, "bpftrace ", fd);
 	}
 	}
 	return false;
