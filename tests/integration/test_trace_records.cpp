@@ -20,56 +20,13 @@
 
 #include "common/helpers.hpp"
 #include "common/root.hpp"
+#include "integration/trace_run.hpp"
 
 using namespace tmi;
 using namespace tmi::testing;
 using json = nlohmann::json;
 
 namespace {
-
-// The tool as a child; `json_lines` adds -j.
-class ToolRun {
-public:
-	ToolRun(std::vector<std::string> args, bool json_lines = true)
-	{
-		std::vector<std::string> argv{tool_path()};
-		if (json_lines)
-			argv.push_back("-j");
-		argv.insert(argv.end(), args.begin(), args.end());
-		child_ = std::make_unique<Child>(argv);
-		started_ = child_->wait_for_stderr_line("Tracing", std::chrono::seconds(60));
-	}
-	bool started() const { return started_; }
-	Child &child() { return *child_; }
-
-	int stop(int sig = SIGINT)
-	{
-		child_->signal(sig);
-		return child_->wait();
-	}
-	std::vector<json> lines() const
-	{
-		std::vector<json> out;
-		for (auto &l : split_lines(child_->out()))
-			out.push_back(json::parse(l));
-		return out;
-	}
-	const std::string &out() const { return child_->out(); }
-	const std::string &err() const { return child_->err(); }
-
-private:
-	std::unique_ptr<Child> child_;
-	bool started_ = false;
-};
-
-std::vector<json> of_type(const std::vector<json> &lines, const std::string &type, uint32_t map_id)
-{
-	std::vector<json> out;
-	for (auto &j : lines)
-		if (j["type"] == type && (map_id == 0 || j["map_id"] == map_id))
-			out.push_back(j);
-	return out;
-}
 
 std::vector<json> summaries(const std::vector<json> &lines, const std::string &scope)
 {
@@ -173,7 +130,7 @@ TEST(TraceRecords, WalkFromAbsentKeyIsCompleteAndNotResumed)
 	TMI_REQUIRE_ROOT();
 	UniqueFd map = small_hash(20);
 	uint32_t id = map_id(map.get());
-	ToolRun run({"--map-id", std::to_string(id)});
+	TraceRun run({"--map-id", std::to_string(id)});
 	ASSERT_TRUE(run.started()) << run.err();
 	Bytes cur(8, '\xff'), next(8, '\0');
 	uint64_t keys = 0;
@@ -181,7 +138,7 @@ TEST(TraceRecords, WalkFromAbsentKeyIsCompleteAndNotResumed)
 		keys++;
 		cur = next;
 	}
-	ASSERT_EQ(run.stop(), 0);
+	ASSERT_EQ(run.end(), 0);
 	auto walks = of_type(run.lines(), "walk", id);
 	ASSERT_EQ(walks.size(), 1u) << run.out();
 	EXPECT_EQ(walks[0]["keys"], keys);
@@ -196,7 +153,7 @@ TEST(TraceRecords, JumpBackToAReturnedKeyIsResumed)
 	TMI_REQUIRE_ROOT();
 	UniqueFd map = small_hash(20);
 	uint32_t id = map_id(map.get());
-	ToolRun run({"--map-id", std::to_string(id), "--exact-cursor"});
+	TraceRun run({"--map-id", std::to_string(id), "--exact-cursor"});
 	ASSERT_TRUE(run.started()) << run.err();
 	std::vector<Bytes> got;
 	Bytes key(8, '\0');
@@ -210,7 +167,7 @@ TEST(TraceRecords, JumpBackToAReturnedKeyIsResumed)
 	uint64_t after = 0;
 	while (bpf_map_get_next_key(map.get(), key.data(), key.data()) == 0)
 		after++;
-	ASSERT_EQ(run.stop(), 0);
+	ASSERT_EQ(run.end(), 0);
 	auto walks = of_type(run.lines(), "walk", id);
 	ASSERT_EQ(walks.size(), 2u) << run.out();
 	EXPECT_EQ(walks[0]["start"], "null");
@@ -227,7 +184,7 @@ TEST(TraceRecords, BatchWalksNameTheirCommand)
 	TMI_REQUIRE_ROOT();
 	UniqueFd map = small_hash(30);
 	uint32_t id = map_id(map.get());
-	ToolRun run({"--map-id", std::to_string(id)});
+	TraceRun run({"--map-id", std::to_string(id)});
 	ASSERT_TRUE(run.started()) << run.err();
 	auto batch_walk = [&](bool and_delete) {
 		std::vector<uint64_t> keys(16), vals(16);
@@ -249,7 +206,7 @@ TEST(TraceRecords, BatchWalksNameTheirCommand)
 	};
 	ASSERT_EQ(batch_walk(false), 30u);
 	ASSERT_EQ(batch_walk(true), 30u);
-	ASSERT_EQ(run.stop(), 0);
+	ASSERT_EQ(run.end(), 0);
 	auto walks = of_type(run.lines(), "batch_walk", id);
 	ASSERT_EQ(walks.size(), 2u) << run.out();
 	EXPECT_EQ(walks[0]["op"], "lookup");
@@ -264,10 +221,10 @@ TEST(TraceRecords, LastPartialIntervalIsEmittedWithTimestamp)
 	TMI_REQUIRE_ROOT();
 	UniqueFd map = small_hash(10);
 	uint32_t id = map_id(map.get());
-	ToolRun run({"--map-id", std::to_string(id), "-i", "600"});
+	TraceRun run({"--map-id", std::to_string(id), "-i", "600"});
 	ASSERT_TRUE(run.started()) << run.err();
 	uint64_t calls = walk_keys(map.get(), 8).size() + 1;
-	ASSERT_EQ(run.stop(), 0);
+	ASSERT_EQ(run.end(), 0);
 	auto lines = run.lines();
 	auto iv = summaries(lines, "interval");
 	ASSERT_EQ(iv.size(), 1u) << run.out();
@@ -286,11 +243,11 @@ TEST(TraceRecords, TextIntervalBlocksHaveTimestamps)
 	TMI_REQUIRE_ROOT();
 	UniqueFd map = small_hash(10);
 	uint32_t id = map_id(map.get());
-	ToolRun run({"--map-id", std::to_string(id), "-i", "0.3"}, false);
+	TraceRun run({"--map-id", std::to_string(id), "-i", "0.3"}, false);
 	ASSERT_TRUE(run.started()) << run.err();
 	walk_keys(map.get(), 8);
 	std::this_thread::sleep_for(std::chrono::milliseconds(800));
-	ASSERT_EQ(run.stop(), 0);
+	ASSERT_EQ(run.end(), 0);
 	size_t headers = 0;
 	for (auto &l : split_lines(run.out()))
 		if (l.rfind("=== Interval at ", 0) == 0) {
@@ -307,10 +264,10 @@ TEST(TraceRecords, SighupEndsWithTheSummary)
 	TMI_REQUIRE_ROOT();
 	UniqueFd map = small_hash(10);
 	uint32_t id = map_id(map.get());
-	ToolRun run({"--map-id", std::to_string(id)});
+	TraceRun run({"--map-id", std::to_string(id)});
 	ASSERT_TRUE(run.started()) << run.err();
 	uint64_t calls = walk_keys(map.get(), 8).size() + 1;
-	ASSERT_EQ(run.stop(SIGHUP), 0) << run.err();
+	ASSERT_EQ(run.end(SIGHUP), 0) << run.err();
 	auto s = summaries(run.lines(), "total");
 	ASSERT_EQ(s.size(), 1u) << run.out();
 	EXPECT_EQ(s[0]["calls"], calls);
@@ -322,14 +279,14 @@ TEST(TraceRecords, HumanOutputEscapesControlBytesInComm)
 	TMI_REQUIRE_ROOT();
 	UniqueFd map = small_hash(10);
 	uint32_t id = map_id(map.get());
-	ToolRun run({"--map-id", std::to_string(id)}, false);
+	TraceRun run({"--map-id", std::to_string(id)}, false);
 	ASSERT_TRUE(run.started()) << run.err();
 	std::thread t([&] {
 		prctl(PR_SET_NAME, "ev\n\x1b[2Jil", 0, 0, 0);
 		walk_keys(map.get(), 8);
 	});
 	t.join();
-	ASSERT_EQ(run.stop(), 0);
+	ASSERT_EQ(run.end(), 0);
 	EXPECT_EQ(run.out().find('\x1b'), std::string::npos);
 	EXPECT_NE(run.out().find("ev\\n\\x1b[2Jil"), std::string::npos) << run.out();
 }
@@ -339,7 +296,7 @@ TEST(TraceRecords, HumanOutputEscapesControlBytesInComm)
 TEST(TraceRecords, OneWarningPerCauseForManyShortLivedMaps)
 {
 	TMI_REQUIRE_ROOT();
-	ToolRun run({"-p", std::to_string(getpid())});
+	TraceRun run({"-p", std::to_string(getpid())});
 	ASSERT_TRUE(run.started()) << run.err();
 	// Stopped, the tool sees the events only after the maps are gone.
 	run.child().signal(SIGSTOP);
@@ -351,7 +308,7 @@ TEST(TraceRecords, OneWarningPerCauseForManyShortLivedMaps)
 		walk_keys(m.get(), 8);
 	}
 	run.child().signal(SIGCONT);
-	ASSERT_EQ(run.stop(), 0);
+	ASSERT_EQ(run.end(), 0);
 	auto w = warnings(run.lines());
 	size_t hot = std::count_if(w.begin(), w.end(), [](const std::string &m) {
 		return m.find("no bucket hot spots") != std::string::npos;
@@ -373,7 +330,7 @@ TEST(TraceRecords, LossesAreExplainedOnceWithRateAndAdvice)
 	TMI_REQUIRE_ROOT();
 	const uint64_t n = 20000;
 	UniqueFd a = filled_hash(8, 8, n, n), b = filled_hash(8, 8, n, n);
-	ToolRun run({"--map-id", std::to_string(map_id(a.get())), "--map-id",
+	TraceRun run({"--map-id", std::to_string(map_id(a.get())), "--map-id",
 		 std::to_string(map_id(b.get())), "--ringbuf-size", "4096"});
 	ASSERT_TRUE(run.started()) << run.err();
 	auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
@@ -382,7 +339,7 @@ TEST(TraceRecords, LossesAreExplainedOnceWithRateAndAdvice)
 		walk_keys(b.get(), 8);
 	}
 	// Under -j an error is a JSON line on stdout: show its end.
-	ASSERT_EQ(run.stop(), 0) << run.err()
+	ASSERT_EQ(run.end(), 0) << run.err()
 				 << run.out().substr(run.out().size() > 600 ? run.out().size() - 600 : 0);
 	auto lines = run.lines();
 	size_t live = 0, final = 0, first_summary = lines.size(), live_at = lines.size();
@@ -414,12 +371,12 @@ TEST(TraceRecords, TopAndSortPickTheBusiestMaps)
 	std::vector<UniqueFd> maps;
 	for (int i = 0; i < 4; i++)
 		maps.push_back(small_hash(5, "tmi_top"));
-	ToolRun run({"--map-name", "tmi_top", "--top", "2", "--sort", "walks"});
+	TraceRun run({"--map-name", "tmi_top", "--top", "2", "--sort", "walks"});
 	ASSERT_TRUE(run.started()) << run.err();
 	for (int i = 0; i < 4; i++)
 		for (int k = 0; k <= i; k++)
 			walk_keys(maps[i].get(), 8);
-	ASSERT_EQ(run.stop(), 0) << run.err();
+	ASSERT_EQ(run.end(), 0) << run.err();
 	auto s = summaries(run.lines(), "total");
 	ASSERT_EQ(s.size(), 2u) << run.out();
 	EXPECT_EQ(s[0]["map_id"], map_id(maps[3].get()));
@@ -437,12 +394,12 @@ TEST(TraceRecords, SeveralPidsAndCommFilter)
 	auto walk = [&] { walk_keys(map.get(), 8); };
 	{
 		Walker w1(walk), w2(walk), w3(walk);
-		ToolRun run({"--map-id", std::to_string(id), "-p", std::to_string(w1.pid()), "-p",
+		TraceRun run({"--map-id", std::to_string(id), "-p", std::to_string(w1.pid()), "-p",
 			 std::to_string(w2.pid())});
 		ASSERT_TRUE(run.started()) << run.err();
 		walk(); // this process: not selected
 		ASSERT_TRUE(w1.run() && w2.run() && w3.run());
-		ASSERT_EQ(run.stop(), 0) << run.err();
+		ASSERT_EQ(run.end(), 0) << run.err();
 		std::set<uint32_t> pids;
 		for (auto &j : of_type(run.lines(), "walk", id))
 			pids.insert(j["pid"].get<uint32_t>());
@@ -450,7 +407,7 @@ TEST(TraceRecords, SeveralPidsAndCommFilter)
 		EXPECT_EQ(summaries(run.lines(), "total").at(0)["calls"], 2 * 11);
 	}
 	{
-		ToolRun run({"--map-id", std::to_string(id), "--comm", "tmi_comm_x"});
+		TraceRun run({"--map-id", std::to_string(id), "--comm", "tmi_comm_x"});
 		ASSERT_TRUE(run.started()) << run.err();
 		walk();
 		std::thread t([&] {
@@ -458,7 +415,7 @@ TEST(TraceRecords, SeveralPidsAndCommFilter)
 			walk();
 		});
 		t.join();
-		ASSERT_EQ(run.stop(), 0) << run.err();
+		ASSERT_EQ(run.end(), 0) << run.err();
 		auto walks = of_type(run.lines(), "walk", id);
 		ASSERT_EQ(walks.size(), 1u) << run.out();
 		EXPECT_EQ(walks[0]["comm"], "tmi_comm_x");
@@ -478,10 +435,10 @@ TEST(TraceRecords, StartupWithThreeHundredMapsIsFast)
 		maps.push_back(create_map(BPF_MAP_TYPE_HASH, 8, 8, 16, 0, "tmi_many"));
 	auto startup = [](const char *name) {
 		auto t0 = std::chrono::steady_clock::now();
-		ToolRun run({"--map-name", name});
+		TraceRun run({"--map-name", name});
 		double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 		EXPECT_TRUE(run.started()) << run.err();
-		EXPECT_EQ(run.stop(), 0) << run.err();
+		EXPECT_EQ(run.end(), 0) << run.err();
 		return secs;
 	};
 	double t1 = startup("tmi_one"), t300 = startup("tmi_many");
