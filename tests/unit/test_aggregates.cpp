@@ -86,3 +86,29 @@ TEST(Aggregates, DeltasBecomeStatsWithUnknownsAbsent)
 	add_open_walks(s, b); // nothing is open any more
 	EXPECT_EQ(s.walks, 4u);
 }
+
+// The kernel's per-CPU bucket counts are 32-bit: widened by differences,
+// kept only up to the highest bucket ever counted.
+TEST(Aggregates, BucketCountsWidenAcrossWrapsAndKeepOnlyTheirExtent)
+{
+	std::vector<uint32_t> raw;
+	std::vector<uint64_t> total;
+	uint32_t counts[8] = {0, 3, 0, 0, 0, 0, 0, 0};
+	widen_counts(counts, 8, raw, total);
+	EXPECT_EQ(raw, (std::vector<uint32_t>{0, 3}));
+	EXPECT_EQ(total, (std::vector<uint64_t>{0, 3}));
+
+	counts[1] = 0xfffffffe; // many calls later
+	counts[5] = 2;
+	widen_counts(counts, 8, raw, total);
+	EXPECT_EQ(total, (std::vector<uint64_t>{0, 0xfffffffe, 0, 0, 0, 2}));
+
+	counts[1] = 1; // wrapped: 3 more
+	counts[5] = 0; // wrapped to exactly 0: 2^32 - 2 more, and its bucket stays
+	widen_counts(counts, 8, raw, total);
+	EXPECT_EQ(raw.size(), 6u);
+	EXPECT_EQ(total, (std::vector<uint64_t>{0, 0xfffffffeull + 3, 0, 0, 0, 1ull << 32}));
+
+	widen_counts(counts, 8, raw, total); // nothing new
+	EXPECT_EQ(total[1], 0xfffffffeull + 3);
+}

@@ -5,6 +5,22 @@
 
 namespace tmi {
 
+void widen_counts(const uint32_t *counts, size_t n, std::vector<uint32_t> &raw,
+		  std::vector<uint64_t> &total)
+{
+	size_t used = n;
+	while (used > raw.size() && !counts[used - 1])
+		used--;
+	if (used > raw.size())
+		raw.resize(used);
+	if (raw.size() > total.size())
+		total.resize(raw.size());
+	for (size_t b = 0; b < raw.size(); b++) {
+		total[b] += uint32_t(counts[b] - raw[b]); // modulo 2^32
+		raw[b] = counts[b];
+	}
+}
+
 AggMap agg_delta(const AggMap &cur, const AggMap *prev)
 {
 	if (!prev)

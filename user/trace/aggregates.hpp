@@ -30,4 +30,11 @@ void add_open_walks(MapStats &s, const AggMap &cum);
 // Marks `s` as aggregate-mode stats (unknowns absent, new counts zero).
 void mark_aggregate(MapStats &s);
 
+// Adds one CPU's n 32-bit bucket counts (the kernel's, which wrap) to
+// `total` by their differences from `raw`, the counts last read, then keeps
+// them in `raw`. Both hold buckets only up to the highest ever counted
+// (they grow, never shrink: a count that wrapped to 0 keeps its past).
+void widen_counts(const uint32_t *counts, size_t n, std::vector<uint32_t> &raw,
+		  std::vector<uint64_t> &total);
+
 } // namespace tmi
