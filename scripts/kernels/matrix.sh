@@ -68,7 +68,8 @@ print_oops() {
 	oops_of "$log"
 }
 # Whether a crash's report names BPF (a program, a map, a trampoline, the
-# ring buffer, local storage): then it may be this tool's doing, and fails.
+# ring buffer, local storage, ftrace): then it may be this tool's doing,
+# and fails.
 oops_names_bpf() {
 	oops_of "$1" | grep -v 'Modules linked in' |
 		grep -q -E 'bpf|htab|trampoline|ringbuf|local_storage|ftrace'
