@@ -207,8 +207,12 @@ test-kernels: all $(BUILD)/tests/integration_tests
 
 # The whole suite built with ASan + UBSan in its own tree; any report, in
 # the tests or in the tool they run, fails the run (scripts/run-tests.sh).
+# -Wno-maybe-uninitialized: with the sanitizers at -O1, GCC 12 warns inside
+# libstdc++'s own std::regex (std::function moves in regex_automaton.h;
+# seen building test_prometheus and test_top), a known false positive.
 ASAN_BUILD ?= build-asan
-SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	-Wno-maybe-uninitialized
 test-asan:
 	+$(Q)$(MAKE) BUILD=$(ASAN_BUILD) CXXFLAGS="-O1 -g1 $(SAN_FLAGS)" \
 		all $(ASAN_BUILD)/tests/unit_tests $(ASAN_BUILD)/tests/integration_tests
