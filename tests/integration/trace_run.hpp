@@ -1,7 +1,8 @@
-// trace_run.hpp: what the tracing tests share (test_trace, test_trace_aggregate,
-// test_hooks, test_trace_records): the tracer as a child process that stop() ends and whose JSON
-// lines it parses, records picked by type and map, and walks run by another
-// process (a child's calls are another process's calls to the tracer).
+// trace_run.hpp: what the tracing tests share (test_trace,
+// test_trace_aggregate, test_hooks, test_trace_records): the tracer as a
+// child process that stop() ends and whose JSON lines it parses, records
+// picked by type and map, and walks run by another process (a child's calls
+// are another process's calls to the tracer).
 #pragma once
 
 #include <signal.h>
