@@ -34,10 +34,8 @@ hooks=${TMI_KERNEL_HOOKS:-default tracepoint}
 # (jq, setpriv, strace, the /dev/stdout symlink, promtool and prometheus, tmux, a
 # loopback network for serve's HTTP: Serve.* and the parameterized
 # Serve/ServeModes.*); they exercise userspace, which the
-# host suite covers. Also TraceRecords.LossesAreExplained*: it starves a
-# 4 KiB ring for 1.5 s and once exited 2 in a 6.1 guest under TCG (not
-# reproduced in the next run; not yet diagnosed), so it runs on the host only.
-filter=${TMI_GUEST_FILTER:-*-Formatted.JqPathsOnABtfMapsDumpGiveTheInsertedValues:TraceRecords.NonRootIsToldWhatPrivilegesAreNeeded:OutputFile.DevicesAndStdoutAreWrittenDirectlyNeverReplaced:OutputFile.FsyncOnlyWithTheFlagAndTheSameBytes:Serve.*:Serve/*:Prometheus.*:Top.*:TraceRecords.LossesAreExplainedOnceWithRateAndAdvice}
+# host suite covers.
+filter=${TMI_GUEST_FILTER:-*-Formatted.JqPathsOnABtfMapsDumpGiveTheInsertedValues:TraceRecords.NonRootIsToldWhatPrivilegesAreNeeded:OutputFile.DevicesAndStdoutAreWrittenDirectlyNeverReplaced:OutputFile.FsyncOnlyWithTheFlagAndTheSameBytes:Serve.*:Serve/*:Prometheus.*:Top.*}
 nhooks=$(wc -w <<<"$hooks")
 timeout_s=${TMI_KERNEL_TIMEOUT:-$((600 + 600 * nhooks))}
 cache=${TMI_KERNEL_CACHE:-.kernels}

@@ -14,6 +14,11 @@ void install_stop_handlers()
 {
 	struct sigaction sa {};
 	sa.sa_handler = on_signal;
+	// SA_RESTART: a write blocked on a full pipe (a slow reader of -j)
+	// resumes after the signal; interrupted, stdio lost the record it was
+	// writing and the run ended "can't write standard output". The loops
+	// still wake: epoll_wait and poll are never restarted.
+	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, nullptr);
 	sigaction(SIGTERM, &sa, nullptr);
