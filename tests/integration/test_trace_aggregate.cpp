@@ -17,6 +17,7 @@
 #include "common/helpers.hpp"
 #include "integration/trace_run.hpp"
 #include "common/root.hpp"
+#include "maps/maps.hpp"
 #include "trace/trace_session.hpp"
 #include "trace/tracer.hpp"
 
@@ -573,9 +574,11 @@ TEST(TraceAggregate, LongRunsForgetGoneMapsAfterTheirLastInterval)
 	std::map<uint32_t, uint64_t> interval_calls; // added up over intervals
 	size_t most_seen = 0;
 	auto tick = [&] { // as LiveTracing::tick does
-		auto gone = TraceSession::gone_maps(session.seen_maps());
+		std::set<uint32_t> seen = session.seen_maps();
+		std::vector<uint32_t> live = all_map_ids();
+		auto gone = TraceSession::gone_maps(seen, live);
 		out.last.clear();
-		session.print_interval();
+		session.print_interval(&live);
 		for (auto &[key, s] : out.last)
 			if (key.first == "interval")
 				interval_calls[key.second] += s.calls + s.lost_events;

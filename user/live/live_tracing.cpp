@@ -92,15 +92,19 @@ void LiveTracing::tick(double seconds)
 	engine_->begin_interval(seconds);
 	// Maps gone before the interval's readings: their last calls and
 	// losses are in them, then the session and the engine forget them
-	// (TraceSession::forget_gone). One listing of the node's maps per tick;
+	// (TraceSession::forget_gone). One listing of the node's maps per tick,
+	// taken before the readings, serves the counting table's pruning too;
 	// a map that goes during the readings is forgotten at the next tick.
+	std::optional<std::vector<uint32_t>> live;
 	std::optional<std::set<uint32_t>> gone;
 	try {
-		gone = TraceSession::gone_maps(session_->seen_maps());
+		std::set<uint32_t> seen = session_->seen_maps();
+		live = all_map_ids();
+		gone = TraceSession::gone_maps(seen, *live);
 	} catch (const Error &e) {
 		engine_->warning(e.what()); // forget nothing this time
 	}
-	session_->print_interval();
+	session_->print_interval(live ? &*live : nullptr);
 	if (gone) {
 		engine_->drop(*gone);
 		session_->forget_gone(std::move(*gone));

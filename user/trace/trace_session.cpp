@@ -214,7 +214,7 @@ void TraceSession::print_summaries(StatsSet &stats, const std::map<uint32_t, uin
 	}
 }
 
-void TraceSession::read_aggregates()
+void TraceSession::read_aggregates(const std::vector<uint32_t> *listed_before)
 {
 	agg_read_at_ = std::chrono::steady_clock::now();
 	// The kernel's per-map table is bounded: once it is a quarter full, the
@@ -229,7 +229,7 @@ void TraceSession::read_aggregates()
 		std::set<uint32_t> read_before;
 		for (auto &[id, a] : agg_prev_)
 			read_before.insert(id);
-		gone = gone_maps(read_before);
+		gone = gone_maps(read_before, listed_before ? *listed_before : all_map_ids());
 	}
 	auto cur = tracer_->aggregates();
 	uint64_t calls = 0;
@@ -279,12 +279,12 @@ std::set<uint32_t> TraceSession::seen_maps() const
 	return ids;
 }
 
-// The maps of `seen` missing from all_map_ids(). When `seen` was known
-// before this call, each of them existed then and is gone now (a map made
-// since is missing from the list too, but it can't be in `seen`).
-std::set<uint32_t> TraceSession::gone_maps(const std::set<uint32_t> &seen)
+// The maps of `seen` missing from `live` (all_map_ids()). When `seen` was
+// known before that listing, each of them existed then and is gone now (a
+// map made since is missing from the list too, but it can't be in `seen`).
+std::set<uint32_t> TraceSession::gone_maps(const std::set<uint32_t> &seen,
+					   const std::vector<uint32_t> &live)
 {
-	std::vector<uint32_t> live = all_map_ids();
 	std::set<uint32_t> alive(live.begin(), live.end()), gone;
 	for (uint32_t id : seen)
 		if (!alive.count(id))
@@ -381,10 +381,10 @@ void TraceSession::warn_lost(const KernelCounters &k, const std::map<uint32_t, u
 				 what_helps(sc_)));
 }
 
-void TraceSession::print_interval()
+void TraceSession::print_interval(const std::vector<uint32_t> *listed_before)
 {
 	if (sc_.aggregate)
-		read_aggregates();
+		read_aggregates(listed_before);
 	auto lost = tracer_->lost_by_map();
 	std::map<uint32_t, uint64_t> delta;
 	for (auto &[id, n] : lost)

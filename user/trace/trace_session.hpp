@@ -67,18 +67,22 @@ public:
 
 	void poll(int timeout_ms);
 	// Summaries of what happened since the last interval, then reset them.
-	void print_interval();
+	// listed_before: the node's maps as listed just before this call (a
+	// live tick has them already); null: listed here when needed.
+	void print_interval(const std::vector<uint32_t> *listed_before = nullptr);
 	void finish();
 	// Long runs (serve, top) forget the maps that are gone: their labels,
 	// totals, hot-spot trackers and lost-event counters, here and in the
 	// kernel. Without it a run over maps that come and go grows by every
 	// map it ever saw (`trace` keeps them all for its total summaries).
-	// In this order: seen = seen_maps(); gone = gone_maps(seen) (those
-	// of them that no longer exist); print_interval() (its readings hold
-	// every call and loss of a map gone before they began); then
-	// forget_gone(gone). Ids are never reused: nothing more comes.
+	// In this order: seen = seen_maps(); live = all_map_ids(); gone =
+	// gone_maps(seen, live) (those of them that no longer exist);
+	// print_interval(&live) (its readings hold every call and loss of a
+	// map gone before they began); then forget_gone(gone). Ids are never
+	// reused: nothing more comes.
 	std::set<uint32_t> seen_maps() const;
-	static std::set<uint32_t> gone_maps(const std::set<uint32_t> &seen);
+	static std::set<uint32_t> gone_maps(const std::set<uint32_t> &seen,
+					    const std::vector<uint32_t> &live);
 	void forget_gone(std::set<uint32_t> gone);
 
 	uint64_t received() const { return received_; }
@@ -97,7 +101,7 @@ private:
 	void watch_losses();
 	// Aggregate mode: reads the kernel's totals and adds what is new to
 	// the interval and total stats.
-	void read_aggregates();
+	void read_aggregates(const std::vector<uint32_t> *listed_before = nullptr);
 	void warn_callers_overflow();
 	void forget_gone_aggregates(const std::set<uint32_t> &gone);
 	void warn_lost(const KernelCounters &k, const std::map<uint32_t, uint64_t> &lost);
