@@ -229,7 +229,12 @@ void TraceSession::read_aggregates(const std::vector<uint32_t> *listed_before)
 		std::set<uint32_t> read_before;
 		for (auto &[id, a] : agg_prev_)
 			read_before.insert(id);
-		gone = gone_maps(read_before, listed_before ? *listed_before : all_map_ids());
+		std::vector<uint32_t> listed;
+		if (!listed_before) {
+			listed = all_map_ids();
+			listed_before = &listed;
+		}
+		gone = gone_maps(read_before, *listed_before);
 	}
 	auto cur = tracer_->aggregates();
 	uint64_t calls = 0;
