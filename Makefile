@@ -50,8 +50,11 @@ ALL_OBJS   := $(LIB_OBJS) $(BUILD)/user/cli/main.o $(UNIT_OBJS) $(INTEG_OBJS) \
               $(COMMON_OBJS) $(BUILD)/tests/bench/bench.o
 
 # Precompiled headers (user/pch/): the standard library and fmt for every
-# unit, nlohmann-json on top for the units that use it, GoogleTest on top of
-# that for tests/.  Each unit gets exactly one with -include; gcc falls back
+# unit of the tool, nlohmann-json and GoogleTest on top of them for tests/.
+# The tool's own units have no JSON header to precompile: nlohmann-json is
+# parsed by two units only (base/json.cpp, canon/btf_json.cpp; the rest use
+# base/json.hpp's non-template Json), where a PCH would cost more to build
+# than it saves.  Each unit gets exactly one with -include; gcc falls back
 # to parsing the header when a .gch does not match the flags (-Winvalid-pch
 # says so), so a stale or foreign .gch can cost time but never change code.
 #
@@ -73,18 +76,14 @@ ALL_OBJS   := $(LIB_OBJS) $(BUILD)/user/cli/main.o $(UNIT_OBJS) $(INTEG_OBJS) \
 .DEFAULT_GOAL := all
 
 PCHS       := std json test
-JSON_SRCS  := $(shell grep -l -e '<nlohmann/json.hpp>' -e '"base/json.hpp"' -e '"canon/btf_json.hpp"' $(USER_SRCS))
-JSON_OBJS  := $(patsubst %.cpp,$(BUILD)/%.o,$(JSON_SRCS))
 TEST_OBJS  := $(UNIT_OBJS) $(INTEG_OBJS) $(COMMON_OBJS) $(BUILD)/tests/bench/bench.o
-STD_OBJS   := $(filter-out $(JSON_OBJS),$(LIB_OBJS) $(BUILD)/user/cli/main.o)
+STD_OBJS   := $(LIB_OBJS) $(BUILD)/user/cli/main.o
 COLD_SRCS  := $(wildcard user/cli/*.cpp) user/live/top_table.cpp user/live/top_screen.cpp \
 	user/analysis/heat_strip.cpp user/analysis/heat_text.cpp user/base/version.cpp
 COLD_OBJS  := $(patsubst %.cpp,$(BUILD)/%.o,$(COLD_SRCS))
 $(STD_OBJS): PCH := std
-$(JSON_OBJS): PCH := json
 $(TEST_OBJS): PCH := test
 $(STD_OBJS): $(BUILD)/pch/std.hpp.gch
-$(JSON_OBJS): $(BUILD)/pch/json.hpp.gch
 $(TEST_OBJS): $(BUILD)/pch/test.hpp.gch
 $(COLD_OBJS): COLD_CXXFLAGS := $(if $(filter -O2 -O3,$(CXXFLAGS)),-Og)
 
@@ -133,7 +132,6 @@ $(BUILD)/pch/%.hpp: user/pch/%.hpp | $(BUILD)
 	$(Q)mkdir -p $(@D) && cp $< $@
 
 $(BUILD)/pch/std.hpp.gch: $(BUILD)/pch/std.hpp
-$(BUILD)/pch/json.hpp.gch: $(BUILD)/pch/json.hpp $(BUILD)/pch/std.hpp
 $(BUILD)/pch/test.hpp.gch: $(BUILD)/pch/test.hpp $(BUILD)/pch/json.hpp $(BUILD)/pch/std.hpp
 $(BUILD)/pch/%.hpp.gch:
 	$(call msg,PCH,$@)

@@ -25,11 +25,11 @@ std::string version_line()
 
 std::string version_json()
 {
-	ojson j;
-	j["version"] = version();
+	Json j;
+	j.set("version", version());
 	if (*version_git())
-		j["git"] = version_git();
-	std::string line = json_line(j) + "\n";
+		j.set("git", version_git());
+	std::string line = j.line() + "\n";
 	line.pop_back();
 	return line;
 }
@@ -38,10 +38,10 @@ std::string error_line(std::string_view message, bool json)
 {
 	if (!json)
 		return fmt::format("error: {}\n", message);
-	ojson j;
-	j["type"] = "error";
-	j["message"] = std::string(message);
-	return json_line(j) + "\n";
+	Json j;
+	j.set("type", "error");
+	j.set("message", message);
+	return j.line() + "\n";
 }
 
 void print_error(std::FILE *out, std::string_view message, bool json)

@@ -2,6 +2,7 @@
 #include "canon/btf_json.hpp"
 
 #include <bpf/btf.h>
+#include <nlohmann/json.hpp>
 
 #include <cstring>
 #include <string>
@@ -243,6 +244,23 @@ ojson btf_to_json(const struct btf *btf, uint32_t type_id, std::string_view byte
 {
 	return Renderer(btf).value(type_id, reinterpret_cast<const unsigned char *>(bytes.data()),
 				   bytes.size(), 0);
+}
+
+std::string formatted_entry_line(const struct btf *btf, uint32_t key_type, uint32_t value_type,
+				 std::string_view key, std::span<const std::string_view> values,
+				 bool percpu)
+{
+	ojson f = ojson::object();
+	f["key"] = btf_to_json(btf, key_type, key);
+	if (!percpu) {
+		f["value"] = btf_to_json(btf, value_type, values.empty() ? std::string_view() : values[0]);
+	} else {
+		ojson per_cpu = ojson::array();
+		for (size_t c = 0; c < values.size(); c++)
+			per_cpu.push_back(ojson{{"cpu", uint32_t(c)}, {"value", btf_to_json(btf, value_type, values[c])}});
+		f["values"] = std::move(per_cpu);
+	}
+	return json_line(f);
 }
 
 } // namespace tmi

@@ -20,9 +20,9 @@ public:
 	void only(char op, const std::string &key, const std::string &value, const std::string &formatted)
 	{
 		if (json_) {
-			ojson j{{"op", std::string(1, op)}, {"key", key}, {"value", value}};
+			Json j = Json::object({{"op", std::string(1, op)}, {"key", key}, {"value", value}});
 			if (!formatted.empty())
-				j["formatted"] = parse_json(formatted).value();
+				j.set("formatted", Json::parse(formatted).value());
 			emit(j);
 		} else {
 			print(fmt::format("{} {} {}\n", op, key, value));
@@ -33,9 +33,9 @@ public:
 		     const std::string &fa, const std::string &fb)
 	{
 		if (json_) {
-			ojson j{{"op", "~"}, {"key", key}, {"a", a}, {"b", b}};
+			Json j = Json::object({{"op", "~"}, {"key", key}, {"a", a}, {"b", b}});
 			if (!fa.empty() || !fb.empty())
-				j["formatted"] = changed_formatted(fa, fb);
+				j.set("formatted", changed_formatted(fa, fb));
 			emit(j);
 		} else {
 			print(fmt::format("~ {} {} {}\n", key, a, b));
@@ -45,7 +45,7 @@ public:
 	void field(const std::string &name, const std::string &a, const std::string &b)
 	{
 		if (json_)
-			emit(ojson{{"op", "!"}, {"field", name}, {"a", a}, {"b", b}});
+			emit(Json::object({{"op", "!"}, {"field", name}, {"a", a}, {"b", b}}));
 		else
 			print(fmt::format("! {} {} {}\n", name, a, b));
 		counts.fields++;
@@ -55,22 +55,22 @@ public:
 
 private:
 	// {"key":K,"a":A's value,"b":B's value} ("value" or per-CPU "values").
-	static ojson changed_formatted(const std::string &fa, const std::string &fb)
+	static Json changed_formatted(const std::string &fa, const std::string &fb)
 	{
-		ojson out = ojson::object();
+		Json out = Json::object();
 		auto side = [&](const std::string &text, const char *name) {
 			if (text.empty())
 				return;
-			ojson f = parse_json(text).value();
+			Json f = Json::parse(text).value();
 			if (!out.contains("key") && f.contains("key"))
-				out["key"] = f["key"];
-			out[name] = f.contains("values") ? f["values"] : f.value("value", ojson());
+				out.set("key", f.get("key"));
+			out.set(name, f.get(f.contains("values") ? "values" : "value"));
 		};
 		side(fa, "a");
 		side(fb, "b");
 		return out;
 	}
-	void emit(const ojson &j) { print(json_line(j) + "\n"); }
+	void emit(const Json &j) { print(j.line() + "\n"); }
 	void print(const std::string &s)
 	{
 		if (std::fwrite(s.data(), 1, s.size(), out_) != s.size())

@@ -34,7 +34,7 @@ void append_hex(fmt::memory_buffer &buf, std::string_view bytes)
 
 void append_json_string(fmt::memory_buffer &buf, const std::string &s)
 {
-	std::string j = json_line(ojson(s));
+	std::string j = Json(s).line();
 	buf.append(j.data(), j.data() + j.size());
 }
 
@@ -182,19 +182,14 @@ std::optional<DumpFormat> dump_format_from_name(std::string_view name)
 
 std::string formatted_entry(const CanonDump &d, size_t i, const BtfRenderer &btf)
 {
-	ojson f = ojson::object();
-	f["key"] = btf_to_json(btf.btf(), btf.key_type(), d.key(i));
-	if (!d.header().percpu) {
-		f["value"] = btf_to_json(btf.btf(), btf.value_type(), d.value(i));
-	} else {
-		ojson values = ojson::array();
-		for (uint32_t c = 0; c < d.ncpu(); c++)
-			values.push_back(ojson{{"cpu", c},
-					       {"value", btf_to_json(btf.btf(), btf.value_type(),
-								     d.cpu_value(i, c))}});
-		f["values"] = std::move(values);
-	}
-	return json_line(f);
+	bool percpu = d.header().percpu;
+	std::vector<std::string_view> values;
+	if (!percpu)
+		values.push_back(d.value(i));
+	for (uint32_t c = 0; percpu && c < d.ncpu(); c++)
+		values.push_back(d.cpu_value(i, c));
+	return formatted_entry_line(btf.btf(), btf.key_type(), btf.value_type(), d.key(i), values,
+				    percpu);
 }
 
 void write_jsonl(const CanonDump &d, FILE *out, const BtfRenderer *btf)
@@ -349,19 +344,19 @@ public:
 			in_.fail_line("a byte-order mark (BOM): the format has none");
 		if (!line.empty() && line.back() == '\r')
 			in_.fail_line("CRLF line end: the format uses \\n only");
-		std::optional<ojson> parsed = parse_json(line);
+		std::optional<Json> parsed = Json::parse(line);
 		if (!parsed)
 			in_.fail_line("header is not JSON");
-		const ojson &h = *parsed;
+		const Json &h = *parsed;
 		if (!h.is_object())
 			in_.fail_line("header is not a JSON object");
 		check_fields(h);
 		CanonHeader hdr;
-		if (!h["format"].is_string() || h["format"] != kCanonFormat)
+		if (h.get("format").string() != kCanonFormat)
 			field("format", fmt::format("not \"{}\"", kCanonFormat));
 		std::optional<uint32_t> type;
-		if (h["map_type"].is_string())
-			type = map_type_from_name(h["map_type"].get<std::string>());
+		if (std::optional<std::string> name = h.get("map_type").string())
+			type = map_type_from_name(*name);
 		if (!type)
 			field("map_type", "not a known map type name");
 		hdr.map_type = *type;
@@ -375,13 +370,14 @@ public:
 			field("value_size", fmt::format("an entry of {}+{} bytes does not fit the {}-byte line limit",
 							hdr.key_size, hdr.value_size, lim_.max_entry_line));
 		if (h.contains("padding")) {
-			if (!h["padding"].is_string() || h["padding"] != "zeroed")
+			if (h.get("padding").string() != "zeroed")
 				field("padding", "not \"zeroed\"");
 			hdr.padding_zeroed = true;
 		}
-		if (!h["sha256"].is_string())
+		std::optional<std::string> sha256 = h.get("sha256").string();
+		if (!sha256)
 			field("sha256", "not a string");
-		hdr.sha256 = h["sha256"].get<std::string>();
+		hdr.sha256 = *sha256;
 		if (auto why = hex_problem(hdr.sha256, 32))
 			field("sha256", *why);
 		if (header_line(hdr) != std::string(line) + "\n")
@@ -395,15 +391,14 @@ private:
 		in_.fail_line(fmt::format("field \"{}\": {}", name, why));
 	}
 
-	void check_fields(const ojson &h)
+	void check_fields(const Json &h)
 	{
 		std::vector<std::string> want = {"format", "map_type", "key_size", "value_size", "entries"};
 		if (h.contains("padding"))
 			want.push_back("padding");
 		want.push_back("sha256");
 		size_t i = 0;
-		for (auto &[name, v] : h.items()) {
-			(void)v;
+		for (const std::string &name : h.keys()) {
 			if (i >= want.size() || name != want[i]) {
 				bool known = std::find(want.begin(), want.end(), name) != want.end();
 				field(name, known ? "out of order" : "unknown field");
@@ -414,16 +409,17 @@ private:
 			field(want[i], "missing");
 	}
 
-	uint64_t unsigned_field(const ojson &h, const char *name, uint64_t max)
+	uint64_t unsigned_field(const Json &h, const char *name, uint64_t max)
 	{
-		const ojson &v = h[name];
-		if (v.is_number_float())
+		Json v = h.get(name);
+		if (v.kind() == Json::Kind::Float)
 			field(name, "not an integer");
 		if (!v.is_number())
 			field(name, "not a number");
-		if (!v.is_number_unsigned())
+		std::optional<uint64_t> u = v.unsigned_number();
+		if (!u)
 			field(name, "negative");
-		uint64_t n = v.get<uint64_t>();
+		uint64_t n = *u;
 		if (n > max)
 			field(name, fmt::format("{} is out of range (at most {})", n, max));
 		return n;
@@ -539,10 +535,10 @@ private:
 	void json_string(const char *name)
 	{
 		std::string_view r = raw_string(name);
-		std::optional<ojson> j = parse_json(r);
+		std::optional<Json> j = Json::parse(r);
 		if (!j)
 			field(name, "not a valid JSON string");
-		if (json_line(*j) != r)
+		if (j->line() != r)
 			field(name, "not in canonical JSON form (escapes)");
 	}
 

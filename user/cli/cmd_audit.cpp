@@ -75,25 +75,25 @@ struct Subject {
 void print(const Subject &s, const AuditResult &r, bool json)
 {
 	if (json) {
-		ojson j;
-		j["map_id"] = s.info->id;
-		j["map_name"] = s.info->name;
-		j["map_type"] = map_type_name(s.info->type);
+		Json j;
+		j.set("map_id", s.info->id);
+		j.set("map_name", s.info->name);
+		j.set("map_type", map_type_name(s.info->type));
 		if (s.tid) {
-			j["pid"] = s.pid;
-			j["tid"] = s.tid;
+			j.set("pid", s.pid);
+			j.set("tid", s.tid);
 		}
-		j["order_class"] = order_class_name(r.cls);
-		j["keys"] = r.keys;
-		j["violations"] = r.violation_count;
-		ojson list = ojson::array();
+		j.set("order_class", order_class_name(r.cls));
+		j.set("keys", r.keys);
+		j.set("violations", r.violation_count);
+		Json list = Json::array();
 		for (auto &v : r.violations)
-			list.push_back(ojson{{"position", v.position}, {"key", to_hex(v.key)},
-					     {"rank", v.rank}, {"expected_at_least", v.expected},
-					     {"reason", v.reason}});
-		j["first_violations"] = std::move(list);
-		j["advice"] = order_advice(r.cls);
-		fmt::print("{}\n", json_line(j));
+			list.push(Json::object({{"position", v.position}, {"key", to_hex(v.key)},
+						{"rank", v.rank}, {"expected_at_least", v.expected},
+						{"reason", v.reason}}));
+		j.set("first_violations", std::move(list));
+		j.set("advice", order_advice(r.cls));
+		fmt::print("{}\n", j.line());
 		return;
 	}
 	fmt::print("map {} ({}, {}){}: order class {}; {} keys walked; {} violations\n", s.info->id,
@@ -134,16 +134,17 @@ private:
 		size_t audited = 0, failing = 0;
 		while (in.next(line, kMaxTracedLine)) {
 			size_t lineno = in.line_number();
-			std::optional<ojson> parsed = parse_json(line);
+			std::optional<Json> parsed = Json::parse(line);
 			if (!parsed)
 				throw Error(fmt::format("can't read {}: line {} is not JSON", o_.traced, lineno));
-			ojson &j = *parsed;
+			const Json &j = *parsed;
 			if (j.value("type", "") != "walk" || !j.contains("order"))
 				continue;
 			uint32_t id = o_.map.id ? o_.map.id : j.value("map_id", 0u);
 			std::vector<Bytes> order;
-			for (auto &h : j["order"]) {
-				auto k = from_hex(h.get<std::string>());
+			for (auto &h : j.get("order").elements()) {
+				std::optional<std::string> text = h.string();
+				auto k = text ? from_hex(*text) : std::nullopt;
 				if (!k)
 					throw Error(fmt::format("can't read {}: line {}: bad hex key", o_.traced, lineno));
 				order.push_back(*k);

@@ -29,32 +29,32 @@ std::string seed_name(const OpenMap &m, const HtabModel &model)
 
 void print_json(const OpenMap &m, const HtabModel &model, const BucketReport &r)
 {
-	ojson j;
-	j["map_id"] = m.info.id;
-	j["map_name"] = m.info.name;
-	j["map_type"] = map_type_name(m.info.type);
-	j["n_buckets"] = r.n_buckets;
-	j["entries"] = r.entries;
-	j["seed"] = seed_name(m, model);
-	j["hashrnd"] = model.hashrnd;
-	j["hash"] = model.variant == HashVariant::Jhash2ForWords ? "jhash2-for-words" : "jhash";
-	j["model_agrees"] = r.model_agrees;
-	j["empty_buckets"] = r.empty_buckets;
-	j["max_chain"] = r.max_chain;
-	ojson hist = ojson::object();
+	Json j;
+	j.set("map_id", m.info.id);
+	j.set("map_name", m.info.name);
+	j.set("map_type", map_type_name(m.info.type));
+	j.set("n_buckets", r.n_buckets);
+	j.set("entries", r.entries);
+	j.set("seed", seed_name(m, model));
+	j.set("hashrnd", model.hashrnd);
+	j.set("hash", model.variant == HashVariant::Jhash2ForWords ? "jhash2-for-words" : "jhash");
+	j.set("model_agrees", r.model_agrees);
+	j.set("empty_buckets", r.empty_buckets);
+	j.set("max_chain", r.max_chain);
+	Json hist = Json::object();
 	for (auto &[len, n] : r.chain_hist)
-		hist[std::to_string(len)] = n;
-	j["chain_hist"] = std::move(hist);
-	ojson hot = ojson::array();
+		hist.set(std::to_string(len), n);
+	j.set("chain_hist", std::move(hist));
+	Json hot = Json::array();
 	for (auto &h : r.hottest) {
-		ojson keys = ojson::array();
+		Json keys = Json::array();
 		for (auto &k : h.keys)
-			keys.push_back(to_hex(k));
-		hot.push_back(ojson{{"bucket", h.bucket}, {"len", h.len}, {"keys", keys}});
+			keys.push(to_hex(k));
+		hot.push(Json::object({{"bucket", h.bucket}, {"len", h.len}, {"keys", keys}}));
 	}
-	j["hottest"] = std::move(hot);
-	j["longest_empty_run"] = ojson{{"start", r.empty_run_start}, {"len", r.empty_run_len}};
-	fmt::print("{}\n", json_line(j));
+	j.set("hottest", std::move(hot));
+	j.set("longest_empty_run", Json::object({{"start", r.empty_run_start}, {"len", r.empty_run_len}}));
+	fmt::print("{}\n", j.line());
 }
 
 void print_text(const OpenMap &m, const HtabModel &model, const BucketReport &r)

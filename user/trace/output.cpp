@@ -263,106 +263,110 @@ public:
 
 	void walk(const Walk &w, const MapLabel &map) override
 	{
-		ojson j;
-		j["type"] = w.batch ? "batch_walk" : "walk";
-		j["map_id"] = w.map_id;
-		j["map_name"] = map.name;
-		j["pid"] = w.pid;
-		j["tid"] = w.tid;
-		j["comm"] = w.comm;
-		j["calls"] = w.calls;
+		Json j;
+		j.set("type", w.batch ? "batch_walk" : "walk");
+		j.set("map_id", w.map_id);
+		j.set("map_name", map.name);
+		j.set("pid", w.pid);
+		j.set("tid", w.tid);
+		j.set("comm", w.comm);
+		j.set("calls", w.calls);
 		if (w.batch) {
-			j["entries"] = w.entries;
+			j.set("entries", w.entries);
 		} else {
-			j["keys"] = w.keys;
-			j["restarts"] = w.restarts;
-			j["duplicates"] = w.duplicates;
+			j.set("keys", w.keys);
+			j.set("restarts", w.restarts);
+			j.set("duplicates", w.duplicates);
 		}
-		j["complete"] = w.complete;
-		j["resumed"] = w.resumed;
-		j["duration_ns"] = w.duration_ns();
-		j["busy_ns"] = w.busy_ns;
+		j.set("complete", w.complete);
+		j.set("resumed", w.resumed);
+		j.set("duration_ns", w.duration_ns());
+		j.set("busy_ns", w.busy_ns);
 		if (w.batch) {
-			j["start"] = walk_start_name(w.start);
-			j["op"] = batch_op_name(w.op);
+			j.set("start", walk_start_name(w.start));
+			j.set("op", batch_op_name(w.op));
 		} else {
 			if (!w.order_sha256.empty())
-				j["order_sha256"] = w.order_sha256;
+				j.set("order_sha256", w.order_sha256);
 			if (w.unreadable_keys)
-				j["unreadable_keys"] = w.unreadable_keys;
+				j.set("unreadable_keys", w.unreadable_keys);
 			if (!w.order.empty()) {
-				ojson order = ojson::array();
+				Json order = Json::array();
 				for (auto &k : w.order)
-					order.push_back(to_hex(k));
-				j["order"] = std::move(order);
+					order.push(to_hex(k));
+				j.set("order", std::move(order));
 			}
 			// Only for maps whose calls could be placed in buckets.
-			if (std::any_of(w.skipped.begin(), w.skipped.end(), [](int64_t v) { return v >= 0; }))
-				j["skipped"] = w.skipped;
-			j["start"] = walk_start_name(w.start);
+			if (std::any_of(w.skipped.begin(), w.skipped.end(), [](int64_t v) { return v >= 0; })) {
+				Json skipped = Json::array();
+				for (int64_t v : w.skipped)
+					skipped.push(v);
+				j.set("skipped", std::move(skipped));
+			}
+			j.set("start", walk_start_name(w.start));
 		}
 		emit(j);
 	}
 
 	void summary(const MapStats &s, const MapLabel &map, std::string_view scope) override
 	{
-		ojson j;
-		j["type"] = "summary";
-		j["scope"] = scope;
-		j["map_id"] = s.map_id;
-		j["map_name"] = map.name;
-		j["map_type"] = map_type_name(map.type);
-		j["calls"] = s.calls;
-		j["get_next_key_calls"] = s.get_next_key_calls;
-		j["batch_calls"] = s.batch_calls;
-		j["walks"] = s.walks;
-		j["complete_walks"] = s.complete_walks;
-		j["batch_walks"] = s.batch_walks;
+		Json j;
+		j.set("type", "summary");
+		j.set("scope", scope);
+		j.set("map_id", s.map_id);
+		j.set("map_name", map.name);
+		j.set("map_type", map_type_name(map.type));
+		j.set("calls", s.calls);
+		j.set("get_next_key_calls", s.get_next_key_calls);
+		j.set("batch_calls", s.batch_calls);
+		j.set("walks", s.walks);
+		j.set("complete_walks", s.complete_walks);
+		j.set("batch_walks", s.batch_walks);
 		if (s.order_known) { // unknown in aggregate mode: absent, not zero
-			j["restarts"] = s.restarts;
-			j["duplicates"] = s.duplicates;
+			j.set("restarts", s.restarts);
+			j.set("duplicates", s.duplicates);
 		}
-		j["lost_events"] = s.lost_events;
-		ojson lat;
-		lat["p50"] = s.latency.percentile(50);
-		lat["p90"] = s.latency.percentile(90);
-		lat["p99"] = s.latency.percentile(99);
-		lat["max"] = s.latency.max();
-		ojson hist = ojson::array();
+		j.set("lost_events", s.lost_events);
+		Json lat;
+		lat.set("p50", s.latency.percentile(50));
+		lat.set("p90", s.latency.percentile(90));
+		lat.set("p99", s.latency.percentile(99));
+		lat.set("max", s.latency.max());
+		Json hist = Json::array();
 		for (auto &b : s.latency.log2_buckets())
-			hist.push_back(ojson{{"lo", b.lo}, {"hi", b.hi}, {"count", b.count}});
-		lat["hist"] = std::move(hist);
-		j["latency_ns"] = std::move(lat);
-		ojson callers = ojson::array();
+			hist.push(Json::object({{"lo", b.lo}, {"hi", b.hi}, {"count", b.count}}));
+		lat.set("hist", std::move(hist));
+		j.set("latency_ns", std::move(lat));
+		Json callers = Json::array();
 		for (auto &c : s.top_callers(5)) {
-			ojson caller{{"pid", c.pid}, {"comm", c.comm}, {"calls", c.calls}};
+			Json caller = Json::object({{"pid", c.pid}, {"comm", c.comm}, {"calls", c.calls}});
 			if (c.walks)
-				caller["walks"] = *c.walks;
-			callers.push_back(std::move(caller));
+				caller.set("walks", *c.walks);
+			callers.push(std::move(caller));
 		}
-		j["top_callers"] = std::move(callers);
+		j.set("top_callers", std::move(callers));
 		if (s.hot_spots) {
-			ojson by_skip = ojson::array(), slowest = ojson::array();
+			Json by_skip = Json::array(), slowest = Json::array();
 			for (auto &b : s.hot_spots->by_skip)
-				by_skip.push_back(ojson{{"lo", b.lo}, {"hi", b.hi}, {"calls", b.calls},
-							{"mean_ns", b.calls ? b.total_ns / b.calls : 0}});
+				by_skip.push(Json::object({{"lo", b.lo}, {"hi", b.hi}, {"calls", b.calls},
+							   {"mean_ns", b.calls ? b.total_ns / b.calls : 0}}));
 			for (auto &c : s.hot_spots->slowest)
-				slowest.push_back(ojson{{"from_bucket", c.from_bucket}, {"to_bucket", c.to_bucket},
-							{"skipped", c.skipped}, {"chain_pos", c.chain_pos},
-							{"latency_ns", c.latency_ns}});
-			j["hot_spots"] = ojson{{"by_skip", by_skip}, {"slowest", slowest}};
+				slowest.push(Json::object({{"from_bucket", c.from_bucket}, {"to_bucket", c.to_bucket},
+							   {"skipped", c.skipped}, {"chain_pos", c.chain_pos},
+							   {"latency_ns", c.latency_ns}}));
+			j.set("hot_spots", Json::object({{"by_skip", by_skip}, {"slowest", slowest}}));
 		}
 		if (!ts_.empty())
-			j["ts"] = ts_;
-		j["hook"] = hook_;
-		ojson failed = ojson::object();
+			j.set("ts", ts_);
+		j.set("hook", hook_);
+		Json failed = Json::object();
 		for (auto &[err, n] : s.failed_by_errno)
-			failed[errno_name(err)] = n;
-		j["failed_calls"] = std::move(failed);
+			failed.set(errno_name(err), n);
+		j.set("failed_calls", std::move(failed));
 		if (s.unknown_starts)
-			j["unknown_starts"] = *s.unknown_starts;
+			j.set("unknown_starts", *s.unknown_starts);
 		if (s.callers_overflow)
-			j["callers_overflow"] = *s.callers_overflow;
+			j.set("callers_overflow", *s.callers_overflow);
 		emit(j);
 	}
 
@@ -374,16 +378,16 @@ public:
 
 	void warning(std::string_view msg) override
 	{
-		ojson j;
-		j["type"] = "warning";
-		j["message"] = msg;
+		Json j;
+		j.set("type", "warning");
+		j.set("message", msg);
 		emit(j);
 	}
 
 private:
-	void emit(const ojson &j)
+	void emit(const Json &j)
 	{
-		std::string line = json_line(j);
+		std::string line = j.line();
 		line += '\n';
 		std::fwrite(line.data(), 1, line.size(), out_);
 		std::fflush(out_);
