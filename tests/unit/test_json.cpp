@@ -13,6 +13,14 @@
 #include "base/json.hpp"
 
 using namespace tmi;
+using ojson = nlohmann::ordered_json;
+
+namespace {
+
+// How the library prints a value, invalid UTF-8 replaced (what Json::line promises).
+std::string json_line(const ojson &j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
+
+} // namespace
 
 TEST(Json, ScalarsPrintAsTheLibraryPrintsThem)
 {

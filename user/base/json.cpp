@@ -1,5 +1,5 @@
-// json.cpp: see json.hpp. The only unit of the tool that instantiates
-// nlohmann's operators for the records (canon/btf_json.cpp builds its own).
+// json.cpp: see json.hpp. The only unit of the tool that includes
+// nlohmann-json.
 #include "base/json.hpp"
 
 #include <nlohmann/json.hpp>
@@ -7,6 +7,17 @@
 #include <new>
 
 namespace tmi {
+
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+std::string json_line(const ojson &j)
+{
+	return j.dump(-1, ' ', false, ojson::error_handler_t::replace);
+}
+
+} // namespace
 
 static_assert(sizeof(ojson) == 16 && alignof(ojson) <= 8, "Json::storage_ holds one ojson");
 
@@ -148,10 +159,5 @@ std::string Json::value(std::string_view key, std::string_view def) const
 uint32_t Json::value(std::string_view key, uint32_t def) const { return self().value(key, def); }
 
 bool is_json(std::string_view text) { return ojson::accept(text); }
-
-std::string json_line(const ojson &j)
-{
-	return j.dump(-1, ' ', false, ojson::error_handler_t::replace);
-}
 
 } // namespace tmi

@@ -11,16 +11,14 @@
 //   Json::line()     compact, on one line, no trailing newline; invalid
 //                    UTF-8 is replaced by U+FFFD instead of throwing.
 //   is_json(s)       whether s is JSON (no value is built).
-//   ojson, json_line the library's own ordered type, for the one unit that
-//                    builds deep values from BTF (canon/btf_json.cpp) and
-//                    the tests; including <nlohmann/json.hpp> is theirs to do.
 //
 // Why a funnel: nlohmann's templates are the costliest part of the build.
 // Every unit that built values with them instantiated and optimised the
-// same operators again (5-9 CPU-s each, a third of a clean build); Json has
+// same operators again (4-9 CPU-s each, a third of a clean build); Json has
 // no template that reaches the library, and all of it is compiled once, in
-// json.cpp. A Json is the library's value itself (16 bytes, no allocation
-// for scalars), held opaquely.
+// json.cpp, the only unit of the tool that includes <nlohmann/json.hpp>. A
+// Json is the library's value itself (nlohmann::ordered_json, 16 bytes, no
+// allocation for scalars), held opaquely.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
@@ -35,8 +33,6 @@
 #include <vector>
 
 namespace tmi {
-
-using ojson = nlohmann::ordered_json;
 
 class Json {
 public:
@@ -98,13 +94,12 @@ public:
 private:
 	void init_signed(int64_t v);
 	void init_unsigned(uint64_t v);
-	ojson &self();
-	const ojson &self() const;
+	nlohmann::ordered_json &self();
+	const nlohmann::ordered_json &self() const;
 
 	alignas(8) unsigned char storage_[16]; // an ojson (json.cpp asserts the layout)
 };
 
 bool is_json(std::string_view text);
-std::string json_line(const ojson &j);
 
 } // namespace tmi

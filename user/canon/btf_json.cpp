@@ -2,7 +2,6 @@
 #include "canon/btf_json.hpp"
 
 #include <bpf/btf.h>
-#include <nlohmann/json.hpp>
 
 #include <cstring>
 #include <string>
@@ -55,10 +54,10 @@ uint64_t load_bits(const unsigned char *p, uint32_t bit_off, uint32_t bits)
 	return v;
 }
 
-ojson int_json(uint64_t raw, unsigned bits, bool is_signed)
+Json int_json(uint64_t raw, unsigned bits, bool is_signed)
 {
 	if (is_signed)
-		return sign_extend(raw, bits);
+		return Json(sign_extend(raw, bits));
 	if (bits < 64)
 		raw &= (uint64_t(1) << bits) - 1;
 	return raw;
@@ -68,35 +67,35 @@ class Renderer {
 public:
 	explicit Renderer(const struct btf *b) : b_(b) {}
 
-	ojson value(uint32_t id, const unsigned char *p, size_t avail, int depth) const
+	Json value(uint32_t id, const unsigned char *p, size_t avail, int depth) const
 	{
 		if (depth > kMaxDepth)
-			return nullptr;
+			return Json();
 		const struct btf_type *t = skip_mods(b_, id, true);
 		if (!t)
-			return nullptr;
+			return Json();
 		long size = btf__resolve_size(b_, id);
 		if (size < 0 || size_t(size) > avail)
-			return nullptr;
+			return Json();
 		switch (btf_kind(t)) {
 		case BTF_KIND_INT: return integer(t, p, 0);
-		case BTF_KIND_PTR: return load_uint(p, size <= 8 ? size : 8);
+		case BTF_KIND_PTR: return Json(load_uint(p, size <= 8 ? size : 8));
 		case BTF_KIND_ENUM:
 		case BTF_KIND_ENUM64: return enumeration(t, load_uint(p, t->size <= 8 ? t->size : 8));
 		case BTF_KIND_FLOAT: return floating(t, p);
 		case BTF_KIND_ARRAY: return array(t, p, avail, depth);
 		case BTF_KIND_STRUCT:
 		case BTF_KIND_UNION: {
-			ojson obj = ojson::object();
+			Json obj = Json::object();
 			members(t, p, avail, depth, obj);
 			return obj;
 		}
-		default: return nullptr;
+		default: return Json();
 		}
 	}
 
 private:
-	ojson integer(const struct btf_type *t, const unsigned char *p, uint32_t extra_bits) const
+	Json integer(const struct btf_type *t, const unsigned char *p, uint32_t extra_bits) const
 	{
 		uint32_t info = *reinterpret_cast<const uint32_t *>(t + 1);
 		unsigned enc = BTF_INT_ENCODING(info), off = BTF_INT_OFFSET(info) + extra_bits;
@@ -113,7 +112,7 @@ private:
 			return buf;
 		}
 		if (t->size > 8 || off + bits > t->size * 8)
-			return nullptr; // malformed: bits beyond the type's bytes
+			return Json(); // malformed: bits beyond the type's bytes
 		uint64_t raw = off || bits != t->size * 8 ? load_bits(p, off, bits) : load_uint(p, t->size);
 		if (enc & BTF_INT_BOOL)
 			return raw != 0;
@@ -125,7 +124,7 @@ private:
 		return int_json(raw, bits, is_signed);
 	}
 
-	ojson enumeration(const struct btf_type *t, uint64_t raw) const
+	Json enumeration(const struct btf_type *t, uint64_t raw) const
 	{
 		unsigned bits = t->size * 8;
 		if (bits < 64)
@@ -151,19 +150,19 @@ private:
 		return int_json(raw, bits, is_signed);
 	}
 
-	ojson floating(const struct btf_type *t, const unsigned char *p) const
+	Json floating(const struct btf_type *t, const unsigned char *p) const
 	{
 		if (t->size == 4) {
 			float f;
 			std::memcpy(&f, p, 4);
-			return f;
+			return Json(double(f)); // as nlohmann stores a float
 		}
 		if (t->size == 8) {
 			double d;
 			std::memcpy(&d, p, 8);
-			return d;
+			return Json(d);
 		}
-		return nullptr;
+		return Json();
 	}
 
 	// bpftool's is_str_array: 1-byte char elements, printable up to a NUL.
@@ -185,22 +184,22 @@ private:
 		return false;
 	}
 
-	ojson array(const struct btf_type *t, const unsigned char *p, size_t avail, int depth) const
+	Json array(const struct btf_type *t, const unsigned char *p, size_t avail, int depth) const
 	{
 		const struct btf_array *a = btf_array(t);
 		if (is_string(a, p))
 			return std::string(reinterpret_cast<const char *>(p));
 		long elem = btf__resolve_size(b_, a->type);
-		ojson arr = ojson::array();
+		Json arr = Json::array();
 		if (elem <= 0)
 			return arr;
 		for (uint32_t i = 0; i < a->nelems && size_t(i + 1) * elem <= avail; i++)
-			arr.push_back(value(a->type, p + size_t(i) * elem, avail - size_t(i) * elem, depth + 1));
+			arr.push(value(a->type, p + size_t(i) * elem, avail - size_t(i) * elem, depth + 1));
 		return arr;
 	}
 
 	void members(const struct btf_type *t, const unsigned char *p, size_t avail, int depth,
-		     ojson &obj) const
+		     Json &obj) const
 	{
 		const struct btf_member *m = btf_members(t);
 		for (int i = 0; i < btf_vlen(t); i++, m++) {
@@ -218,7 +217,7 @@ private:
 				members(mt, p + byte, avail - byte, depth + 1, obj); // C: s.field
 				continue;
 			}
-			ojson v;
+			Json v;
 			if (bits) {
 				if ((bit_off + bits + 7) / 8 > avail)
 					continue;
@@ -227,11 +226,11 @@ private:
 						 (btf_is_any_enum(mt) && btf_kflag(mt));
 				v = btf_is_any_enum(mt) ? enumeration(mt, raw) : int_json(raw, bits, is_signed);
 			} else if (bit_off % 8) {
-				v = nullptr; // not byte-aligned and not a bitfield: no such C layout
+				v = Json(); // not byte-aligned and not a bitfield: no such C layout
 			} else {
 				v = value(m->type, p + byte, avail - byte, depth + 1);
 			}
-			obj[name ? name : ""] = std::move(v);
+			obj.set(name ? name : "", std::move(v));
 		}
 	}
 
@@ -240,7 +239,7 @@ private:
 
 } // namespace
 
-ojson btf_to_json(const struct btf *btf, uint32_t type_id, std::string_view bytes)
+Json btf_to_json(const struct btf *btf, uint32_t type_id, std::string_view bytes)
 {
 	return Renderer(btf).value(type_id, reinterpret_cast<const unsigned char *>(bytes.data()),
 				   bytes.size(), 0);
@@ -250,17 +249,17 @@ std::string formatted_entry_line(const struct btf *btf, uint32_t key_type, uint3
 				 std::string_view key, std::span<const std::string_view> values,
 				 bool percpu)
 {
-	ojson f = ojson::object();
-	f["key"] = btf_to_json(btf, key_type, key);
+	Json f = Json::object();
+	f.set("key", btf_to_json(btf, key_type, key));
 	if (!percpu) {
-		f["value"] = btf_to_json(btf, value_type, values.empty() ? std::string_view() : values[0]);
+		f.set("value", btf_to_json(btf, value_type, values.empty() ? std::string_view() : values[0]));
 	} else {
-		ojson per_cpu = ojson::array();
+		Json per_cpu = Json::array();
 		for (size_t c = 0; c < values.size(); c++)
-			per_cpu.push_back(ojson{{"cpu", uint32_t(c)}, {"value", btf_to_json(btf, value_type, values[c])}});
-		f["values"] = std::move(per_cpu);
+			per_cpu.push(Json::object({{"cpu", uint32_t(c)}, {"value", btf_to_json(btf, value_type, values[c])}}));
+		f.set("values", std::move(per_cpu));
 	}
-	return json_line(f);
+	return f.line();
 }
 
 } // namespace tmi

@@ -8,10 +8,7 @@
 // numbers, pointers -> numbers, anything else -> null.
 // Contract: pure (reads only `btf` and `bytes`); never reads past `bytes`
 // (a type larger than the bytes renders as null); recursion bounded.
-//
-// btf_to_json returns the library's value (include <nlohmann/json.hpp> to
-// use it); formatted_entry_line is the whole "formatted" member of a typed
-// dump line, for units that only print it.
+// formatted_entry_line is the whole "formatted" member of a typed dump line.
 #pragma once
 
 #include <cstdint>
@@ -25,9 +22,9 @@ struct btf;
 
 namespace tmi {
 
-ojson btf_to_json(const struct btf *btf, uint32_t type_id, std::string_view bytes);
+Json btf_to_json(const struct btf *btf, uint32_t type_id, std::string_view bytes);
 
-// {"key":K,"value":V} on one line (json_line), or {"key":K,"values":[{"cpu":
+// {"key":K,"value":V} on one line (Json::line), or {"key":K,"values":[{"cpu":
 // 0,"value":V},...]} with one element per entry of `values` when `percpu`.
 std::string formatted_entry_line(const struct btf *btf, uint32_t key_type, uint32_t value_type,
 				 std::string_view key, std::span<const std::string_view> values,
