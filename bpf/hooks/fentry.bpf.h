@@ -23,7 +23,7 @@ static __always_inline int op_gnk_enter(struct bpf_map *map, void *key, void *ne
 		.cmd = TMI_CMD_GET_NEXT_KEY, .kernel_keys = true, .nested_ok = true,
 	};
 
-	return on_enter(&c);
+	return op_enter(&c);
 }
 
 static __always_inline int op_batch_enter(struct bpf_map *map, const union bpf_attr *attr,
@@ -34,7 +34,7 @@ static __always_inline int op_batch_enter(struct bpf_map *map, const union bpf_a
 		.uattr = (__u64)uattr, .cmd = cmd, .nested_ok = true,
 	};
 
-	return on_enter(&c);
+	return op_enter(&c);
 }
 
 #define TMI_FENTRY_GNK(fn)                                                        \
@@ -47,7 +47,7 @@ static __always_inline int op_batch_enter(struct bpf_map *map, const union bpf_a
 	int BPF_PROG(tmi_fexit_##fn, struct bpf_map *map, void *key, void *next_key, \
 		     int ret)                                                     \
 	{                                                                         \
-		return on_exit(TMI_CMD_GET_NEXT_KEY, ret);                        \
+		return op_exit(TMI_CMD_GET_NEXT_KEY, ret);                        \
 	}
 
 #define TMI_FENTRY_BATCH(fn, cmd)                                                 \
@@ -61,7 +61,7 @@ static __always_inline int op_batch_enter(struct bpf_map *map, const union bpf_a
 	int BPF_PROG(tmi_fexit_##fn, struct bpf_map *map, const union bpf_attr *attr, \
 		     union bpf_attr *uattr, int ret)                              \
 	{                                                                         \
-		return on_exit(cmd, ret);                                         \
+		return op_exit(cmd, ret);                                         \
 	}
 
 #define L TMI_CMD_LOOKUP_BATCH

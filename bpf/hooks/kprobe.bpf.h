@@ -18,7 +18,7 @@
 	SEC("kretprobe/" #fn)                                                     \
 	int BPF_KRETPROBE(tmi_kretprobe_##fn, long ret)                           \
 	{                                                                         \
-		return on_exit(TMI_CMD_GET_NEXT_KEY, (int)ret);                   \
+		return op_exit(TMI_CMD_GET_NEXT_KEY, (int)ret);                   \
 	}
 
 #define TMI_KPROBE_BATCH(fn, cmd)                                                 \
@@ -31,7 +31,7 @@
 	SEC("kretprobe/" #fn)                                                     \
 	int BPF_KRETPROBE(tmi_kretprobe_##fn, long ret)                           \
 	{                                                                         \
-		return on_exit(cmd, (int)ret);                                    \
+		return op_exit(cmd, (int)ret);                                    \
 	}
 
 #define L TMI_CMD_LOOKUP_BATCH
