@@ -62,7 +62,10 @@ ALL_OBJS   := $(LIB_OBJS) $(BUILD)/user/cli/main.o $(UNIT_OBJS) $(INTEG_OBJS) \
 # commands' wiring and argument parsing (user/cli/: CLI11's whole App
 # machinery is instantiated in cli.cpp), run once per process, and what
 # draws a screen or a picture once a second or once per run (top's table
-# and screen, the heat strips, the version line). Nothing per call, per
+# and screen, the heat strips, the version line), and what serve and top do
+# once per interval or scrape (user/live/: the engine's per-map sums, the
+# Prometheus families, the drain loop's ticks, the refresher's scheduling;
+# the digests it takes run canon/ at -O2). Nothing per call, per
 # record or per map entry is among them. -Og, not -O0: it keeps
 # __OPTIMIZE__, so the -O2 precompiled headers stay valid; measured per unit
 # it costs 25-45% less than -O2 (cli.o: ~17 CPU-s at -O2, ~11 at -O1); the
@@ -79,7 +82,9 @@ PCHS       := std json test
 TEST_OBJS  := $(UNIT_OBJS) $(INTEG_OBJS) $(COMMON_OBJS) $(BUILD)/tests/bench/bench.o
 STD_OBJS   := $(LIB_OBJS) $(BUILD)/user/cli/main.o
 COLD_SRCS  := $(wildcard user/cli/*.cpp) user/live/top_table.cpp user/live/top_screen.cpp \
-	user/analysis/heat_strip.cpp user/analysis/heat_text.cpp user/base/version.cpp
+	user/analysis/heat_strip.cpp user/analysis/heat_text.cpp user/base/version.cpp \
+	user/live/engine.cpp user/live/exporter.cpp user/live/live_tracing.cpp \
+	user/live/refresher.cpp
 COLD_OBJS  := $(patsubst %.cpp,$(BUILD)/%.o,$(COLD_SRCS))
 $(STD_OBJS): PCH := std
 $(TEST_OBJS): PCH := test
