@@ -72,8 +72,8 @@ ALL_OBJS   := $(LIB_OBJS) $(BUILD)/user/cli/main.o $(UNIT_OBJS) $(INTEG_OBJS) \
 # 16 cold units together: 52.9 -> 38.6 CPU-s (-O1 for cli.o alone before).
 #
 # Clean `make -j2 all` on the 2-core VM: 97 CPU-seconds in a quiet hour,
-# 109-122 in a slow one (interleaved with the build before the Json funnel,
-# the shared BPF handler and the user/live -Og set: 156-175); README "Not
+# 108-122 in a slow one (interleaved with the build before the Json funnel,
+# the shared BPF handler and the user/live -Og set: 149-175); README "Not
 # done yet" has what was tried.
 # `make` alone builds `all`: the PCH prerequisite lines below name object
 # files first, and without this the first of them was the default goal.
