@@ -71,7 +71,7 @@ ALL_OBJS   := $(LIB_OBJS) $(BUILD)/user/cli/main.o $(UNIT_OBJS) $(INTEG_OBJS) \
 # it costs 25-45% less than -O2 (cli.o: ~17 CPU-s at -O2, ~11 at -O1); the
 # 16 cold units together: 52.9 -> 38.6 CPU-s (-O1 for cli.o alone before).
 #
-# Clean `make -j2 all` on the 2-core VM: 97 CPU-seconds in a quiet hour,
+# Clean `make -j2 all` on the 2-core VM: 96-100 CPU-seconds in quiet hours,
 # 108-122 in a slow one (interleaved with the build before the Json funnel,
 # the shared BPF handler and the user/live -Og set: 149-175); README "Not
 # done yet" has what was tried.
