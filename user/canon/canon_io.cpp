@@ -182,14 +182,16 @@ std::optional<DumpFormat> dump_format_from_name(std::string_view name)
 
 std::string formatted_entry(const CanonDump &d, size_t i, const BtfRenderer &btf)
 {
-	bool percpu = d.header().percpu;
+	if (!d.header().percpu) {
+		std::string_view value = d.value(i); // one entry: no vector per line
+		return formatted_entry_line(btf.btf(), btf.key_type(), btf.value_type(), d.key(i),
+					    {&value, 1}, false);
+	}
 	std::vector<std::string_view> values;
-	if (!percpu)
-		values.push_back(d.value(i));
-	for (uint32_t c = 0; percpu && c < d.ncpu(); c++)
+	for (uint32_t c = 0; c < d.ncpu(); c++)
 		values.push_back(d.cpu_value(i, c));
 	return formatted_entry_line(btf.btf(), btf.key_type(), btf.value_type(), d.key(i), values,
-				    percpu);
+				    true);
 }
 
 void write_jsonl(const CanonDump &d, FILE *out, const BtfRenderer *btf)
