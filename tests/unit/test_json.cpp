@@ -100,6 +100,16 @@ TEST(Json, ParseAndReadBackFollowTheLibrary)
 	std::vector<Json> arr = j->get("arr").elements();
 	ASSERT_EQ(arr.size(), 2u);
 	EXPECT_EQ(arr[1].string(), "y");
+	Json copy = *j;
+	std::vector<Json> moved = copy.take("arr").elements(); // rvalue: moved out
+	ASSERT_EQ(moved.size(), 2u);
+	EXPECT_EQ(moved[0].string(), "x");
+	EXPECT_EQ(moved[1].string(), "y");
+	EXPECT_TRUE(copy.contains("arr")) << "take leaves a null in place";
+	EXPECT_TRUE(copy.get("arr").is_null());
+	EXPECT_EQ(copy.get("b").unsigned_number(), 1u) << "the other members stay";
+	EXPECT_TRUE(copy.take("zz").is_null());
+	EXPECT_EQ(j->get("arr").line(), R"(["x","y"])") << "the original is untouched";
 	// Range-for over a scalar visits it once, over null never (nlohmann).
 	EXPECT_EQ(j->get("a").elements().size(), 1u);
 	EXPECT_EQ(j->get("z").elements().size(), 0u);

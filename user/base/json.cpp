@@ -117,6 +117,17 @@ Json Json::get(std::string_view key) const
 	return j;
 }
 
+Json Json::take(std::string_view key)
+{
+	Json j;
+	if (self().is_object()) {
+		auto it = self().find(key);
+		if (it != self().end())
+			j.self() = std::move(*it);
+	}
+	return j;
+}
+
 std::vector<std::string> Json::keys() const
 {
 	std::vector<std::string> names;
@@ -126,12 +137,23 @@ std::vector<std::string> Json::keys() const
 	return names;
 }
 
-std::vector<Json> Json::elements() const
+std::vector<Json> Json::elements() const &
 {
 	std::vector<Json> out;
 	for (auto &e : self()) {
 		Json j;
 		j.self() = e;
+		out.push_back(std::move(j));
+	}
+	return out;
+}
+
+std::vector<Json> Json::elements() &&
+{
+	std::vector<Json> out;
+	for (auto &e : self()) {
+		Json j;
+		j.self() = std::move(e);
 		out.push_back(std::move(j));
 	}
 	return out;

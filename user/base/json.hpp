@@ -3,7 +3,7 @@
 //
 //   Json             one JSON value, built field by field (object, set,
 //                    push) or parsed (parse), and read back (kind, get,
-//                    value, keys, elements, string, unsigned_number).
+//                    take, value, keys, elements, string, unsigned_number).
 //                    Objects keep their keys in insertion order: the field
 //                    order of every JSON record is part of its contract.
 //                    Integers keep their signedness as nlohmann's do, so a
@@ -82,8 +82,12 @@ public:
 	}
 	bool contains(std::string_view key) const;
 	Json get(std::string_view key) const;     // a copy of the member; null if absent
+	Json take(std::string_view key);          // the member moved out (null left); null if absent
 	std::vector<std::string> keys() const;    // an object's member names, in order
-	std::vector<Json> elements() const;       // as range-for over the value iterates
+	// As range-for over the value iterates: copies, or moved out of an rvalue
+	// (a large parsed array is read without a second copy).
+	std::vector<Json> elements() const &;
+	std::vector<Json> elements() &&;
 	std::optional<std::string> string() const;          // if a string
 	std::optional<uint64_t> unsigned_number() const;    // if a non-negative integer
 	// nlohmann's value(key, default): the member converted, or `def` if

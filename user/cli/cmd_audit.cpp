@@ -137,12 +137,13 @@ private:
 			std::optional<Json> parsed = Json::parse(line);
 			if (!parsed)
 				throw Error(fmt::format("can't read {}: line {} is not JSON", o_.traced, lineno));
-			const Json &j = *parsed;
+			Json &j = *parsed;
 			if (j.value("type", "") != "walk" || !j.contains("order"))
 				continue;
 			uint32_t id = o_.map.id ? o_.map.id : j.value("map_id", 0u);
 			std::vector<Bytes> order;
-			for (auto &h : j.get("order").elements()) {
+			// A --order full walk of a large map is one long array: moved, not copied.
+			for (auto &h : j.take("order").elements()) {
 				std::optional<std::string> text = h.string();
 				auto k = text ? from_hex(*text) : std::nullopt;
 				if (!k)
