@@ -267,7 +267,7 @@ static __always_inline int on_enter(const struct tmi_call *c)
 		return 0;
 	if (!map)
 		return 0;
-	map_id = BPF_CORE_READ(map, id);
+	map_id = tmi_map_id(map);
 	if (use_task_storage && !all_maps) {
 		/* A thread's task storage outlives its calls: the map-id filter
 		 * is looked up once per thread and selected map (the selection

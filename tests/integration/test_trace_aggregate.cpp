@@ -326,7 +326,7 @@ TEST(TraceAggregate, TidMapStateCountsTheSameWalks)
 			cfg.hook = h;
 			cfg.map_ids = {id};
 			cfg.aggregate = true;
-			cfg.tid_hash_state = tid_state;
+			cfg.pre_5_12_paths = tid_state;
 			std::unique_ptr<Tracer> t;
 			try {
 				t = Tracer::start(cfg, [](const void *, size_t) {});

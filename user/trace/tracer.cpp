@@ -166,6 +166,14 @@ bool task_storage_usable(HookKind h)
 	       libbpf_probe_bpf_helper(t, BPF_FUNC_task_storage_get, nullptr) == 1;
 }
 
+// Whether the running kernel's BTF has kfunc `name` (core_fixes.bpf.h uses
+// bpf_rdonly_cast where it does).
+bool kernel_has_kfunc(const char *name)
+{
+	std::unique_ptr<btf, BtfDeleter> vmlinux(btf__load_vmlinux_btf());
+	return vmlinux && btf__find_by_name_kind(vmlinux.get(), name, BTF_KIND_FUNC) >= 0;
+}
+
 // The registry of running tracers, shared through bpffs; a private map when
 // bpffs can't be used (then only this instance's own calls are skipped).
 UniqueFd open_registry()
@@ -315,8 +323,9 @@ Attempt Tracer::Impl::try_hook(HookKind h, const TraceConfig &cfg)
 	skel->rodata->all_maps = cfg.map_ids.empty();
 	skel->rodata->wakeup_bytes = cfg.ringbuf_bytes / 2;
 	skel->rodata->exact_cursor = cfg.exact_cursor;
-	bool task_storage = !cfg.tid_hash_state && task_storage_usable(h);
+	bool task_storage = !cfg.pre_5_12_paths && task_storage_usable(h);
 	skel->rodata->use_task_storage = task_storage;
+	skel->rodata->has_rdonly_cast = !cfg.pre_5_12_paths && kernel_has_kfunc("bpf_rdonly_cast");
 	skel->rodata->aggregate = cfg.aggregate;
 	skel->rodata->agg_pid_set = cfg.aggregate && !cfg.agg_pids.empty();
 	std::string comm = cfg.agg_comm.substr(0, TMI_COMM_LEN - 1);

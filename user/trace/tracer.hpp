@@ -50,9 +50,11 @@ struct TraceConfig {
 	uint64_t ringbuf_bytes = 16u << 20;
 	bool verbose = false;          // libbpf debug output and verifier logs
 	bool exact_cursor = false;     // copy every cursor (TMI_F_CURSOR_IS_LAST off)
-	// Keep per-thread state in the tid-keyed hash map even where task
-	// storage works (what kernels before 5.12 get): for tests.
-	bool tid_hash_state = false;
+	// What kernels before 5.12 get, even where more works: per-thread
+	// state in the tid-keyed hash map instead of task storage, and kernel
+	// structs read with probe reads instead of bpf_rdonly_cast (6.2+).
+	// For tests.
+	bool pre_5_12_paths = false;
 	// Aggregate mode (bpf/agg.bpf.h): no event per call; read aggregates()
 	// instead. The ring buffer is not used (poll() only waits).
 	bool aggregate = false;
