@@ -38,7 +38,7 @@ struct agg_thread {
 	__u16 cmd;
 	__u16 key_len;            /* min(key_size, TMI_AGG_KEY) */
 	__u8 active, kernel_keys, next_slot;
-	__u8 _pad;
+	__u8 tracer;              /* TMI_TRACER_*: this thread's is_tracer(), once */
 	__u32 selected_map_id;    /* the last map id found in target_maps (0: none) */
 	__u8 cursor_key[TMI_AGG_KEY]; /* op hooks: the cursor's bytes at entry */
 	struct agg_walk walks[TMI_AGG_WALK_SLOTS];
@@ -154,16 +154,16 @@ static __always_inline int agg_enter(const struct tmi_call *c, struct bpf_map *m
 
 	if (!agg_wanted(tgid))
 		return 0;
-	st = agg_state(tid, true);
-	if (use_task_storage && !all_maps && (!st || map_id != st->selected_map_id)) {
-		/* The selection and a map's id never change: a thread walking
-		 * one selected map looks it up once, not per call. (Only with
-		 * task storage: a thread's state is then created before the
-		 * filter, which the bounded tid map must not do.) */
-		if (!bpf_map_lookup_elem(&target_maps, &map_id))
+	if (use_task_storage) {
+		st = agg_state(tid, true);
+		if (st ? skip_call_kept(&st->tracer, &st->selected_map_id, tgid, map_id)
+		       : skip_call(tgid, map_id))
 			return 0;
-		if (st)
-			st->selected_map_id = map_id;
+	} else {
+		/* The bounded tid map gets no state for an unselected call. */
+		if (skip_call(tgid, map_id))
+			return 0;
+		st = agg_state(tid, true);
 	}
 	if (!st) {
 		count(TMI_CNT_NO_SLOT);

@@ -10,10 +10,8 @@
 #define TMI_HOOK_SYSCALL_TP_BPF_H
 
 /* Cheap filters before any user-memory read. */
-static __always_inline bool syscall_skip(void)
+static __always_inline bool syscall_skip(__u32 tgid)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
 	return tgid == self_tgid || (targ_tgid && tgid != targ_tgid);
 }
 
@@ -21,9 +19,13 @@ static __always_inline bool syscall_skip(void)
 static __always_inline int syscall_enter(__u64 cmd, __u64 uattr)
 {
 	struct tmi_call c = { .cmd = cmd, .uattr = uattr };
+	__u64 pid_tgid;
 	__u32 fd;
 
-	if (!traced_cmd(cmd) || syscall_skip())
+	if (!traced_cmd(cmd))
+		return 0;
+	pid_tgid = bpf_get_current_pid_tgid();
+	if (syscall_skip(pid_tgid >> 32))
 		return 0;
 	if (cmd == TMI_CMD_GET_NEXT_KEY) {
 		struct gnk_attr a;
@@ -42,7 +44,7 @@ static __always_inline int syscall_enter(__u64 cmd, __u64 uattr)
 		c.cursor = b.in_batch;
 	}
 	c.map = use_task_storage ? tmi_fd_to_map_btf(fd) : tmi_fd_to_map(fd);
-	return on_enter(&c);
+	return on_enter(&c, pid_tgid);
 }
 
 SEC("tracepoint/syscalls/sys_enter_bpf")
