@@ -88,9 +88,11 @@ enum tmi_counter {
 /*
  * Aggregate mode (`--order none`, serve, top): no event per call. Each call
  * is added in the kernel to its map's tmi_agg_map (a per-CPU hash keyed by
- * map id: no atomics) and to its caller's tmi_agg_caller (per-CPU hash keyed
- * by map id and tgid). Userspace reads the cumulative values and takes
- * differences per interval.
+ * map id: no atomics) and to its caller: one of the first
+ * TMI_AGG_CALLER_SLOTS callers on that CPU has a slot in the map's value (no
+ * second lookup per call), later ones a tmi_agg_caller (per-CPU hash keyed
+ * by map id and tgid). Userspace reads the cumulative values, adds a
+ * caller's slots and entries up and takes differences per interval.
  *
  * Latency buckets: the same log-linear geometry as userspace's LatencyHist
  * (user/analysis/latency.cpp): values below 128 ns have their own bucket,
@@ -134,6 +136,16 @@ static inline __u32 tmi_agg_bucket(__u64 v)
  * too). The op hooks compare the cursor's bytes instead of its address (the
  * kernel copies keys into fresh buffers).
  */
+#define TMI_AGG_CALLER_SLOTS 4
+
+struct tmi_agg_caller_slot {
+	__u32 tgid;                /* 0: free (tgid 0 makes no syscalls) */
+	__u32 _pad;
+	__u64 calls;
+	__u64 walks;               /* walks this process started */
+	char comm[TMI_COMM_LEN];   /* the calling thread's name when it took the slot */
+};
+
 struct tmi_agg_map {
 	__u64 get_next_key_calls;
 	__u64 lookup_batch_calls;
@@ -146,6 +158,7 @@ struct tmi_agg_map {
 	__u32 map_type;            /* set on the CPU that created the entry */
 	__u32 _pad;
 	char map_name[TMI_MAP_NAME_LEN]; /* likewise: the name during the first call */
+	struct tmi_agg_caller_slot callers[TMI_AGG_CALLER_SLOTS]; /* this CPU's first callers */
 	__u32 hist[TMI_AGG_BUCKETS];
 };
 

@@ -5,6 +5,7 @@
 #include <bpf/bpf.h>
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "maps/maps.hpp"
 #include "trace/trace_session.hpp"
 #include "trace/tracer.hpp"
+#include "trace_map_iter.h"
 
 using namespace tmi;
 using namespace tmi::testing;
@@ -349,6 +351,51 @@ TEST(TraceAggregate, TidMapStateCountsTheSameWalks)
 			EXPECT_EQ(a.callers[uint32_t(p)].calls, 2 * (n + 1)) << what;
 			EXPECT_EQ(a.callers[uint32_t(p)].walks, 2u) << what;
 		}
+}
+
+// More callers of one map on one CPU than its value has caller slots
+// (TMI_AGG_CALLER_SLOTS): the first ones are counted in the slots, the rest
+// in agg_callers, and every caller gets exactly its own calls and walks.
+TEST(TraceAggregate, CallersBeyondTheSlotsOfOneCpuKeepTheirOwnCounts)
+{
+	TMI_REQUIRE_ROOT();
+	const uint64_t n = 50, per_walk = n + 1;
+	const int callers = TMI_AGG_CALLER_SLOTS + 3;
+	UniqueFd map = filled_hash(4, 8, 128, n);
+	uint32_t id = map_id(map.get());
+	TraceConfig cfg;
+	cfg.hook = HookKind::Tracepoint;
+	cfg.map_ids = {id};
+	cfg.aggregate = true;
+	auto t = Tracer::start(cfg, [](const void *, size_t) {});
+	int fd = map.get();
+	std::map<uint32_t, uint64_t> walks_of; // pid -> walks it made
+	for (int i = 0; i < callers; i++) {
+		uint64_t walks = 1 + i % 3;
+		pid_t p = fork_child([&] {
+			cpu_set_t one;
+			CPU_ZERO(&one);
+			CPU_SET(0, &one);
+			if (sched_setaffinity(0, sizeof(one), &one))
+				_exit(3);
+			for (uint64_t w = 0; w < walks; w++)
+				walk_keys(fd, 4);
+		});
+		wait_ok(p);
+		walks_of[uint32_t(p)] = walks;
+	}
+	t->stop();
+	AggMap a = t->aggregates()[id];
+	ASSERT_EQ(a.callers.size(), walks_of.size());
+	uint64_t calls = 0;
+	for (auto &[pid, walks] : walks_of) {
+		EXPECT_EQ(a.callers[pid].calls, walks * per_walk) << pid;
+		EXPECT_EQ(a.callers[pid].walks, walks) << pid;
+		EXPECT_FALSE(a.callers[pid].comm.empty()) << pid;
+		calls += walks * per_walk;
+	}
+	EXPECT_EQ(a.get_next_key_calls, calls);
+	EXPECT_EQ(a.callers_overflow, 0u);
 }
 
 namespace {

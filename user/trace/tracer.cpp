@@ -570,6 +570,16 @@ template <typename K> std::vector<K> keys_of(int fd, const char *what)
 
 std::string fixed_string(const char *s, size_t n) { return std::string(s, strnlen(s, n)); }
 
+// One CPU's counts of a caller (a slot in its map's value or an agg_callers
+// entry) added to its sums; the first name seen is kept.
+void add_caller(AggCaller &c, uint64_t calls, uint64_t walks, const char (&comm)[TMI_COMM_LEN])
+{
+	c.calls += calls;
+	c.walks += walks;
+	if (comm[0] && c.comm.empty())
+		c.comm = fixed_string(comm, sizeof(comm));
+}
+
 } // namespace
 
 std::map<uint32_t, AggMap> Tracer::aggregates()
@@ -608,6 +618,9 @@ std::map<uint32_t, AggMap> Tracer::aggregates()
 			if (v.map_name[0] && a.map_name.empty())
 				a.map_name = fixed_string(v.map_name, sizeof(v.map_name));
 			widen_counts(v.hist, TMI_AGG_BUCKETS, w.raw[size_t(c)], w.total);
+			for (const tmi_agg_caller_slot &s : v.callers)
+				if (s.tgid)
+					add_caller(a.callers[s.tgid], s.calls, s.walks, s.comm);
 		}
 		a.hist = w.total;
 	}
@@ -618,12 +631,8 @@ std::map<uint32_t, AggMap> Tracer::aggregates()
 		if (bpf_map_lookup_elem(cfd, &k, cv.data()))
 			continue;
 		AggCaller &c = out[k.map_id].callers[k.tgid];
-		for (auto &v : cv) {
-			c.calls += v.calls;
-			c.walks += v.walks;
-			if (v.comm[0] && c.comm.empty())
-				c.comm = fixed_string(v.comm, sizeof(v.comm));
-		}
+		for (auto &v : cv)
+			add_caller(c, v.calls, v.walks, v.comm);
 	}
 	return out;
 }
