@@ -29,6 +29,10 @@ const volatile __u32 self_tgid = 0;     /* the tracer's own pid: never traced */
 const volatile __u32 targ_tgid = 0;     /* -p PID; 0 = every process */
 const volatile bool all_maps = true;    /* false: only ids in target_maps */
 const volatile __u64 wakeup_bytes = 0;  /* force a wake-up above this fill level */
+/* The fill level is read every (mask + 1)-th event per CPU, not per event
+ * (a helper call, ~26 ns); userspace sizes it to the ring
+ * (wakeup_check_mask() in user/trace/tracer.cpp). */
+const volatile __u32 wakeup_check_mask = 0;
 const volatile bool exact_cursor = false; /* always copy the cursor (see TMI_F_CURSOR_IS_LAST) */
 /* Per-thread state in task storage (5.12+) or in inflight_tid; chosen by
  * userspace before load, the other map is not created. */
@@ -143,12 +147,15 @@ struct tmi_call {
 			      * array batch's own get_next_key calls) is skipped */
 };
 
-static __always_inline void count(__u32 idx)
+/* Adds one to this CPU's counter idx; returns the new count. */
+static __always_inline __u64 count(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
 
-	if (v)
-		*v += 1;
+	if (!v)
+		return 0;
+	*v += 1;
+	return *v;
 }
 
 static __always_inline void count_lost(__u32 map_id)
@@ -441,9 +448,9 @@ static __always_inline int ev_exit(__u16 cmd, long ret)
 	if (st->ev.n_keys >= 2)
 		size += key_len;
 
-	if (wakeup_bytes && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > wakeup_bytes)
+	if ((count(TMI_CNT_CALLS) & wakeup_check_mask) == 0 && wakeup_bytes &&
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
-	count(TMI_CNT_CALLS);
 	if (bpf_ringbuf_output(&events, st, size, flags))
 		count_lost(st->ev.map_id);
 	slot_done(tid);

@@ -13,6 +13,8 @@
 #include "analysis/buckets.hpp"
 #include "base/hex.hpp"
 #include "maps/maps.hpp"
+#include "trace/tracer.hpp"
+#include "trace_map_iter.h"
 
 using namespace tmi;
 
@@ -221,4 +223,30 @@ TEST(Hex, RejectsOddLengthAndNonHex)
 	EXPECT_FALSE(from_hex("0g"));
 	EXPECT_FALSE(from_hex("12 4"));
 	EXPECT_EQ(from_hex(""), Bytes());
+}
+
+// The kernel reads the ring's fill level every (mask + 1)-th event per CPU:
+// a power of two up to 64, with that many of the largest records on every
+// CPU at most a quarter of the ring; every event when even one is more.
+TEST(WakeupCheck, IntervalKeepsTheUncheckedFillUnderAQuarterOfTheRing)
+{
+	const uint64_t largest = 8 + sizeof(tmi_event) + 2 * TMI_MAX_KEY;
+	for (uint64_t ring : {uint64_t(4096), uint64_t(64) << 10, uint64_t(1) << 20, uint64_t(16) << 20,
+			      uint64_t(1) << 31})
+		for (uint32_t ncpu : {1u, 2u, 64u, 1024u}) {
+			uint32_t mask = wakeup_check_mask(ring, ncpu);
+			uint64_t every = uint64_t(mask) + 1;
+			SCOPED_TRACE(testing::Message() << ring << " bytes, " << ncpu << " CPUs");
+			EXPECT_EQ(every & mask, 0u); // a power of two
+			EXPECT_LE(every, 64u);
+			if (every > 1) {
+				EXPECT_LE(every * ncpu * largest, ring / 4);
+			}
+			if (every < 64) { // the largest interval that fits
+				EXPECT_GT(2 * every * ncpu * largest, ring / 4);
+			}
+		}
+	EXPECT_EQ(wakeup_check_mask(4096, 2), 0u);
+	EXPECT_EQ(wakeup_check_mask(uint64_t(16) << 20, 2), 63u); // the default ring
+	EXPECT_EQ(wakeup_check_mask(uint64_t(16) << 20, 0), 63u); // no CPU count: as one
 }

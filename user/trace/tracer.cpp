@@ -322,6 +322,8 @@ Attempt Tracer::Impl::try_hook(HookKind h, const TraceConfig &cfg)
 	skel->rodata->targ_tgid = cfg.pid;
 	skel->rodata->all_maps = cfg.map_ids.empty();
 	skel->rodata->wakeup_bytes = cfg.ringbuf_bytes / 2;
+	int ncpu = libbpf_num_possible_cpus();
+	skel->rodata->wakeup_check_mask = wakeup_check_mask(cfg.ringbuf_bytes, ncpu > 0 ? ncpu : 1024);
 	skel->rodata->exact_cursor = cfg.exact_cursor;
 	bool task_storage = !cfg.pre_5_12_paths && task_storage_usable(h);
 	skel->rodata->use_task_storage = task_storage;
@@ -401,6 +403,17 @@ bool valid_ringbuf_size(uint64_t bytes)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	return bytes >= uint64_t(page) && (bytes & (bytes - 1)) == 0 && bytes <= (1ULL << 31);
+}
+
+uint32_t wakeup_check_mask(uint64_t ring_bytes, uint32_t ncpu)
+{
+	// The ring's 8-byte record header, the event and both keys at most.
+	const uint64_t largest = 8 + sizeof(tmi_event) + 2 * TMI_MAX_KEY;
+	uint64_t per_cpu = ring_bytes / 4 / std::max<uint32_t>(ncpu, 1) / largest;
+	uint32_t every = 1;
+	while (every < 64 && every * 2 <= per_cpu)
+		every *= 2;
+	return every - 1;
 }
 
 Tracer::Tracer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

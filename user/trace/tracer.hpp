@@ -142,4 +142,11 @@ private:
 // Validates a --ringbuf-size: a power of two, at least one page.
 bool valid_ringbuf_size(uint64_t bytes);
 
+// How often the kernel checks the ring's fill level for a forced wake-up
+// (bpf/tracer.bpf.c ev_exit): every (mask + 1)-th event on each CPU, the
+// largest power of two up to 64 such that the largest records that many
+// events on each of `ncpu` CPUs fill at most a quarter of a ring of
+// `ring_bytes` between checks; 0 (every event) for a small ring.
+uint32_t wakeup_check_mask(uint64_t ring_bytes, uint32_t ncpu);
+
 } // namespace tmi
