@@ -82,6 +82,7 @@ enum tmi_counter {
 	TMI_CNT_LOST,          /* events that could not be written to the ring buffer */
 	TMI_CNT_NO_SLOT,       /* calls whose enter state could not be stored (counted as lost too) */
 	TMI_CNT_FAILED,        /* calls that failed with an error other than ENOENT (not reported) */
+	TMI_CNT_LOST_NO_ROOM,  /* of LOST: on maps lost_by_map had no room for */
 	TMI_CNT_MAX,
 };
 

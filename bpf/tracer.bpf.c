@@ -158,16 +158,23 @@ static __always_inline __u64 count(__u32 idx)
 	return *v;
 }
 
+/* One lost event, in the total and on its map. A full lost_by_map is
+ * counted too (TMI_CNT_LOST_NO_ROOM), never dropped; when another CPU
+ * created the map's entry first, the add goes to that entry. */
 static __always_inline void count_lost(__u32 map_id)
 {
 	__u64 one = 1, *v;
 
 	count(TMI_CNT_LOST);
 	v = bpf_map_lookup_elem(&lost_by_map, &map_id);
+	if (!v && bpf_map_update_elem(&lost_by_map, &map_id, &one, BPF_NOEXIST) == 0)
+		return;
+	if (!v)
+		v = bpf_map_lookup_elem(&lost_by_map, &map_id);
 	if (v)
 		__sync_fetch_and_add(v, 1);
 	else
-		bpf_map_update_elem(&lost_by_map, &map_id, &one, BPF_NOEXIST);
+		count(TMI_CNT_LOST_NO_ROOM);
 }
 
 static __always_inline void count_failed(__u32 map_id, long ret)

@@ -509,6 +509,40 @@ TEST(TraceAggregate, AFullCountingTableIsReportedAsSuch)
 	EXPECT_TRUE(told) << "no warning names the full counting table";
 }
 
+// The kernel's per-map loss table is bounded too: losses on a map it has no
+// room for are counted as such, in the total and in the warning, not
+// dropped. (4 maps, a counting table of 2, a loss table of 1: the 2 maps
+// beyond the counting table lose every call, one of them into the loss
+// table, the other's beyond it.)
+TEST(TraceAggregate, LossesBeyondAFullLossTableAreCountedNotDropped)
+{
+	TMI_REQUIRE_ROOT();
+	const uint64_t n = 20;
+	SelectedHashes sel = selected_hashes(4, 2, n);
+	auto &[maps, cfg, labels] = sel;
+	cfg.lost_table_entries = 1;
+	Collect out;
+	TraceSession session(cfg, kCounting, out, labels);
+	walk_each_in_a_child(maps);
+	session.finish();
+	uint64_t counted_maps = 0, lost_maps = 0, unaccounted_maps = 0;
+	for (uint32_t id : cfg.map_ids) {
+		const MapStats &s = out.last[{"total", id}];
+		counted_maps += s.calls == n + 1 && s.lost_events == 0;
+		lost_maps += s.calls == 0 && s.lost_events == n + 1;
+		unaccounted_maps += s.calls == 0 && s.lost_events == 0;
+	}
+	EXPECT_EQ(counted_maps, 2u);
+	EXPECT_EQ(lost_maps, 1u);
+	EXPECT_EQ(unaccounted_maps, 1u);
+	bool told = false;
+	for (auto &w : out.warnings)
+		told |= w.find(fmt::format("{} events lost", 2 * (n + 1))) != std::string::npos &&
+			w.find(fmt::format("maps the per-map loss table had no room for ({} events",
+					   n + 1)) != std::string::npos;
+	EXPECT_TRUE(told) << "no warning counts the losses beyond the loss table";
+}
+
 namespace {
 
 // A child process that, once told to go, makes `count` small hash maps one

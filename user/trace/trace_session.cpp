@@ -377,6 +377,10 @@ void TraceSession::warn_lost(const KernelCounters &k, const std::map<uint32_t, u
 	if (gone_with_losses_)
 		where += fmt::format("{}{} map{} since gone", where.empty() ? "" : " and ",
 				     gone_with_losses_, gone_with_losses_ == 1 ? "" : "s");
+	// The kernel's per-map table was full for these: in no summary.
+	if (k.lost_no_room)
+		where += fmt::format("{}maps the per-map loss table had no room for ({} events, in "
+				     "no summary)", where.empty() ? "" : " and ", k.lost_no_room);
 	uint64_t made = k.calls + k.no_slot;
 	out_.warning(fmt::format("{} events lost on {} ({} {}, {} no per-thread slot; "
 				 "{:.1f}% of {} calls); the summaries count them as lost_events; {}",

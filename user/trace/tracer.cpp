@@ -356,7 +356,9 @@ Attempt Tracer::Impl::try_hook(HookKind h, const TraceConfig &cfg)
 				 cfg.agg_max_maps ? cfg.agg_max_maps : std::max<uint32_t>(1024, n));
 	bpf_map__set_max_entries(skel->maps.agg_pids, std::max<size_t>(1, cfg.agg_pids.size()));
 	bpf_map__set_max_entries(skel->maps.target_maps, n);
-	bpf_map__set_max_entries(skel->maps.lost_by_map, std::max<uint32_t>(4096, n));
+	bpf_map__set_max_entries(skel->maps.lost_by_map, cfg.lost_table_entries
+								 ? cfg.lost_table_entries
+								 : std::max<uint32_t>(4096, n));
 	bpf_map__set_max_entries(skel->maps.failed_by_errno, std::max<uint32_t>(4096, n));
 	if (registry.valid())
 		if (int err = bpf_map__reuse_fd(skel->maps.tracers, registry.get()))
@@ -530,6 +532,7 @@ KernelCounters Tracer::counters() const
 	c.lost = read(TMI_CNT_LOST);
 	c.no_slot = read(TMI_CNT_NO_SLOT);
 	c.failed = read(TMI_CNT_FAILED);
+	c.lost_no_room = read(TMI_CNT_LOST_NO_ROOM);
 	return c;
 }
 

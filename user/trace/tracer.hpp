@@ -55,6 +55,9 @@ struct TraceConfig {
 	// structs read with probe reads instead of bpf_rdonly_cast (6.2+).
 	// For tests.
 	bool pre_5_12_paths = false;
+	// Entries of the kernel's per-map loss table; 0 = at least 4096 and the
+	// selection. For tests.
+	uint32_t lost_table_entries = 0;
 	// Aggregate mode (bpf/agg.bpf.h): no event per call; read aggregates()
 	// instead. The ring buffer is not used (poll() only waits).
 	bool aggregate = false;
@@ -96,6 +99,7 @@ struct KernelCounters {
 	uint64_t lost = 0;    // events not delivered (ring full, or no slot)
 	uint64_t no_slot = 0; // of which: enter state could not be stored
 	uint64_t failed = 0;  // calls that failed with another error (not reported as events)
+	uint64_t lost_no_room = 0; // of lost: on maps the per-map loss table had no room for
 };
 
 class Tracer {
