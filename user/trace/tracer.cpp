@@ -166,12 +166,17 @@ bool task_storage_usable(HookKind h)
 	       libbpf_probe_bpf_helper(t, BPF_FUNC_task_storage_get, nullptr) == 1;
 }
 
-// Whether the running kernel's BTF has kfunc `name` (core_fixes.bpf.h uses
-// bpf_rdonly_cast where it does).
-bool kernel_has_kfunc(const char *name)
+// Whether the running kernel's BTF has bpf_rdonly_cast (core_fixes.bpf.h
+// uses it where it does). Read once per process: loading the vmlinux BTF
+// takes ~20 ms, and `auto` may try several hooks.
+bool kernel_has_rdonly_cast()
 {
-	std::unique_ptr<btf, BtfDeleter> vmlinux(btf__load_vmlinux_btf());
-	return vmlinux && btf__find_by_name_kind(vmlinux.get(), name, BTF_KIND_FUNC) >= 0;
+	static const bool has = [] {
+		std::unique_ptr<btf, BtfDeleter> vmlinux(btf__load_vmlinux_btf());
+		return vmlinux &&
+		       btf__find_by_name_kind(vmlinux.get(), "bpf_rdonly_cast", BTF_KIND_FUNC) >= 0;
+	}();
+	return has;
 }
 
 // The registry of running tracers, shared through bpffs; a private map when
@@ -327,7 +332,7 @@ Attempt Tracer::Impl::try_hook(HookKind h, const TraceConfig &cfg)
 	skel->rodata->exact_cursor = cfg.exact_cursor;
 	bool task_storage = !cfg.pre_5_12_paths && task_storage_usable(h);
 	skel->rodata->use_task_storage = task_storage;
-	skel->rodata->has_rdonly_cast = !cfg.pre_5_12_paths && kernel_has_kfunc("bpf_rdonly_cast");
+	skel->rodata->has_rdonly_cast = !cfg.pre_5_12_paths && kernel_has_rdonly_cast();
 	skel->rodata->aggregate = cfg.aggregate;
 	skel->rodata->agg_pid_set = cfg.aggregate && !cfg.agg_pids.empty();
 	std::string comm = cfg.agg_comm.substr(0, TMI_COMM_LEN - 1);
